@@ -1,0 +1,92 @@
+import type { Argv } from 'yargs';
+import { asOciError, OciError } from '../errors.js';
+
+/** Raised for bad flags or arguments: exit code 2. */
+export class UsageError extends OciError {
+  constructor(message: string, hint?: string) {
+    super('ERR_OCI_USAGE', message, hint ? { hint } : {});
+  }
+}
+
+export interface CliSpec {
+  /** The bin name, e.g. oci-image. */
+  name: string;
+  version: string;
+  /** Adds the commands; each handler lazy-imports what it needs. */
+  commands: (parser: Argv) => Argv;
+  argv?: string[];
+}
+
+/**
+ * The shared CLI runner: yargs parses, a command handler calls one library
+ * function, errors print as one line (code, message, hint) with exit 1, usage
+ * errors exit 2, and a stack trace only with --debug.
+ */
+export async function runCli(spec: CliSpec): Promise<void> {
+  const argv = spec.argv ?? process.argv.slice(2);
+  const debug = argv.includes('--debug');
+  const { default: yargs } = await import('yargs/yargs');
+  const parser = spec
+    .commands(
+      yargs(argv)
+        .scriptName(spec.name)
+        .option('debug', { type: 'boolean', describe: 'print stack traces and debug logs', global: true })
+        .strict()
+        .demandCommand(1, 'name a command')
+        .recommendCommands()
+        .version(spec.version)
+        .help()
+        .alias('h', 'help')
+        .wrap(Math.min(100, process.stdout.columns || 100)),
+    )
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message ?? 'bad usage', `see ${spec.name} --help`);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (thrown) {
+    const error = asOciError(thrown);
+    process.stderr.write(`${spec.name}: ${error.toLine()}\n`);
+    if (debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** Write a line (or JSON) to stdout. */
+export function printLine(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export type OutputFormat = 'text' | 'json';
+
+export const formatOption = {
+  format: { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' },
+};
+
+/** A logger for libraries: debug lines only with --debug, to stderr. */
+export function stderrLogger(debug: boolean | undefined) {
+  return {
+    debug: (m: string) => {
+      if (debug) process.stderr.write(`debug: ${m}\n`);
+    },
+    info: (m: string) => process.stderr.write(`${m}\n`),
+    warn: (m: string) => process.stderr.write(`warning: ${m}\n`),
+  };
+}
+
+/** Abort on SIGINT/SIGTERM so writers clean their temporary files up. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new OciError('ERR_OCI_ABORTED', `interrupted by ${name}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return controller.signal;
+}

@@ -1,0 +1,105 @@
+import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
+import { PassThrough, pipeline, Readable, type Transform } from 'node:stream';
+import { OciError } from './errors.js';
+import type { Compression } from './media-types.js';
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return 'gzip';
+  if (head.length >= 4 && ZSTD_MAGIC.every((b, i) => head[i] === b)) return 'zstd';
+  return 'none';
+}
+
+export class CompressionMismatchError extends OciError {
+  constructor(declared: Compression, found: Compression) {
+    super('ERR_OCI_COMPRESSION', `layer media type says ${declared} but its bytes are ${found}`, {
+      hint: 'the layer descriptor does not match the blob',
+    });
+  }
+}
+
+export interface ZstdModule {
+  CompressStream: new (params?: Record<string, unknown>) => Transform;
+  DecompressStream: new () => Transform;
+}
+
+let zstdModule: Promise<ZstdModule> | undefined;
+
+/** zstd-napi is a native addon: load it only when a zstd layer shows up. */
+export function loadZstd(): Promise<ZstdModule> {
+  zstdModule ??= import('zstd-napi').then((m) => m as unknown as ZstdModule);
+  return zstdModule;
+}
+
+/** Read at least n bytes (fewer at the end of the stream) without consuming them. */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (ended: boolean) => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      resolve({ head: Buffer.concat(chunks), ended });
+    };
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      while ((chunk = stream.read() as Buffer | null) !== null) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= n) return finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    const onError = (e: Error) => reject(e);
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
+}
+
+/**
+ * Decompress a stream of the declared compression, checking the magic bytes
+ * first. Docker's tar.gzip type is sometimes used for plain tars, so a plain
+ * tar is accepted there (as containers/image does).
+ */
+export async function decompressStream(input: Readable, declared: Compression): Promise<Readable> {
+  const { head, ended } = await peek(input, 4);
+  const found = detectCompression(head);
+  if (found !== declared && !(declared === 'gzip' && found === 'none')) {
+    input.destroy();
+    throw new CompressionMismatchError(declared, found);
+  }
+  const source = ended ? Readable.from(head.length ? [head] : []) : input;
+  if (!ended) input.unshift(head);
+  if (found === 'none') return source;
+  const decoder = found === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new (await loadZstd()).DecompressStream();
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  pipeline(source, decoder, out, (error) => {
+    if (error && !out.destroyed) out.destroy(wrapDecodeError(error, found));
+  });
+  return out;
+}
+
+function wrapDecodeError(error: Error, compression: Compression): Error {
+  if (error instanceof OciError) return error;
+  return new OciError('ERR_OCI_DECOMPRESS', `cannot decompress ${compression} layer: ${error.message}`, { cause: error });
+}
+
+export interface CompressOptions {
+  level?: number;
+}
+
+/** A compressing transform for a compression kind. */
+export async function compressor(compression: Compression, options: CompressOptions = {}): Promise<Transform> {
+  if (compression === 'gzip') {
+    return createGzip({ level: options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION, chunkSize: 256 * 1024 });
+  }
+  if (compression === 'zstd') {
+    const zstd = await loadZstd();
+    return new zstd.CompressStream(options.level === undefined ? {} : { compressionLevel: options.level });
+  }
+  return new PassThrough();
+}

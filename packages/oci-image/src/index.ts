@@ -1,0 +1,18 @@
+export * from './errors.js';
+export * from './digest.js';
+export * from './media-types.js';
+export * from './types.js';
+export * from './platform.js';
+export * from './blob.js';
+export * from './compression.js';
+export * from './layer.js';
+export * from './image.js';
+export * from './image-index.js';
+export * from './transport.js';
+export * from './copy.js';
+export { schemaProblems, parseAndValidate } from './schema/validate.js';
+export type { SchemaKind } from './schema/schemas.js';
+export { OciLayout, withRef, serialiseIndex, INDEX_FILE, LAYOUT_FILE } from './layout/layout.js';
+export { writeFileAtomic, streamToFileAtomic, tempPathBeside, syncDir, TEMP_PREFIX } from './layout/atomic-file.js';
+export { withDirLock } from './layout/lock.js';
+export { ociTransport, parseOciReference, resolveInLayout, OciLayoutSource, OciLayoutDestination, type OciReference } from './transports/oci.js';

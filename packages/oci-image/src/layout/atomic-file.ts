@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable, type Readable } from 'node:stream';
+
+/** Prefix of temporary files; readers ignore them and gc removes stale ones. */
+export const TEMP_PREFIX = '.ocikit-tmp-';
+
+export function tempPathBeside(finalPath: string): string {
+  return join(dirname(finalPath), `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** fsync a directory so a rename in it survives a crash. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Write bytes to a temporary file beside `path`, fsync, then rename over it. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
+  const temp = tempPathBeside(path);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDir(dirname(path));
+}
+
+/**
+ * Stream into a temporary file beside `path`; `check` runs after fsync and
+ * before the rename, so nothing unverified ever appears under the final name.
+ */
+export async function streamToFileAtomic(
+  path: string,
+  content: Readable,
+  check: () => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const temp = tempPathBeside(path);
+  const handle = await open(temp, 'wx', 0o644);
+  let closed = false;
+  try {
+    const sink = new Writable({
+      highWaterMark: 1024 * 1024,
+      write(chunk: Buffer, _enc, done) {
+        handle.write(chunk).then(() => done(), done);
+      },
+      writev(chunks, done) {
+        handle.writev(chunks.map((c) => c.chunk as Buffer)).then(() => done(), done);
+      },
+    });
+    await pipeline(content, sink, signal ? { signal } : {});
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    await check();
+    await rename(temp, path);
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDir(dirname(path));
+}

@@ -1,0 +1,141 @@
+import { resolve as resolvePath } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseDigest, verifyBytes } from '../digest.js';
+import { InvalidReferenceError, ManifestNotFoundError } from '../errors.js';
+import { sniffManifestMediaType } from '../image-index.js';
+import { OciLayout, withRef } from '../layout/layout.js';
+import type { ImageDestination, ImageSource, OperationOptions, PutManifestOptions, RawManifest, Transport } from '../transport.js';
+import type { Descriptor } from '../types.js';
+import { REF_NAME_ANNOTATION } from '../types.js';
+
+export interface OciReference {
+  path: string;
+  /** A ref name (tag) in index.json, `@sha256:...` for a digest, or undefined. */
+  ref: string | undefined;
+}
+
+/** image-spec annotations.md: the ref.name grammar. */
+const REF_NAME = /^[A-Za-z0-9_]+(?:(?:[-._:@+]|--)[A-Za-z0-9_]+)*$/;
+
+export function parseOciReference(rest: string, input: string): OciReference {
+  if (rest === '') throw new InvalidReferenceError(input, 'no layout path', 'use oci:DIR[:REF]');
+  const colon = rest.indexOf(':');
+  const path = colon === -1 ? rest : rest.slice(0, colon);
+  const ref = colon === -1 ? undefined : rest.slice(colon + 1);
+  if (path === '') throw new InvalidReferenceError(input, 'no layout path', 'use oci:DIR[:REF]');
+  if (ref !== undefined) {
+    if (ref.startsWith('@')) {
+      parseDigest(ref.slice(1));
+    } else if (!REF_NAME.test(ref)) {
+      throw new InvalidReferenceError(input, `${JSON.stringify(ref)} is not a valid ref name`, 'ref names are letters, digits and separators . _ - : @ +');
+    }
+  }
+  return { path, ref: ref === '' ? undefined : ref };
+}
+
+/** Find the descriptor a reference names in a layout's index.json. */
+export async function resolveInLayout(layout: OciLayout, ref: string | undefined, reference: string): Promise<Descriptor> {
+  const index = await layout.readIndex();
+  if (ref === undefined) {
+    if (index.manifests.length === 1) return index.manifests[0] as Descriptor;
+    throw new ManifestNotFoundError(
+      '(no ref given)',
+      reference,
+      index.manifests.length === 0 ? 'the layout is empty' : `the layout holds ${index.manifests.length} images; name one: oci:DIR:REF`,
+    );
+  }
+  if (ref.startsWith('@')) {
+    const digest = ref.slice(1);
+    const listed = index.manifests.find((d) => d.digest === digest);
+    if (listed) return listed;
+    const bytes = await layout.readBlob(digest).catch(() => {
+      throw new ManifestNotFoundError(digest, reference);
+    });
+    return { mediaType: sniffManifestMediaType(bytes), digest, size: bytes.length };
+  }
+  const found = index.manifests.find((d) => d.annotations?.[REF_NAME_ANNOTATION] === ref);
+  if (!found) {
+    const names = index.manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION]).filter(Boolean);
+    throw new ManifestNotFoundError(JSON.stringify(ref), reference, names.length ? `refs here: ${names.join(', ')}` : 'the layout has no named refs');
+  }
+  return found;
+}
+
+export class OciLayoutSource implements ImageSource {
+  private top: Promise<Descriptor> | undefined;
+
+  constructor(readonly layout: OciLayout, private readonly ref: string | undefined, readonly reference: string) {}
+
+  async getManifest(digest?: string): Promise<RawManifest> {
+    if (digest === undefined) {
+      this.top ??= this.layout.check().then(() => resolveInLayout(this.layout, this.ref, this.reference));
+      const descriptor = await this.top;
+      const bytes = await this.layout.readBlob(descriptor.digest, descriptor.size);
+      return { bytes, digest: descriptor.digest, mediaType: descriptor.mediaType ?? sniffManifestMediaType(bytes) };
+    }
+    const bytes = await this.layout.readBlob(digest);
+    return { bytes, digest, mediaType: sniffManifestMediaType(bytes) };
+  }
+
+  openBlob(descriptor: Descriptor): Promise<Readable> {
+    return this.layout.openBlob(descriptor.digest);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * Writes blobs straight into the layout (content-addressed, so harmless if
+ * never referenced: gc removes them) and index.json last, on commit.
+ */
+export class OciLayoutDestination implements ImageDestination {
+  readonly supportsIndex = true;
+  private topDescriptor: Descriptor | undefined;
+  private ready: Promise<OciLayout> | undefined;
+
+  constructor(private readonly path: string, private readonly ref: string | undefined, readonly reference: string) {
+    if (ref?.startsWith('@')) throw new InvalidReferenceError(reference, 'cannot write to a digest; name a ref instead');
+  }
+
+  private layout(): Promise<OciLayout> {
+    this.ready ??= OciLayout.init(this.path);
+    return this.ready;
+  }
+
+  async hasBlob(descriptor: Descriptor): Promise<boolean> {
+    return (await this.layout()).hasBlob(descriptor);
+  }
+
+  async putBlob(descriptor: Descriptor, content: Readable, options: OperationOptions = {}): Promise<void> {
+    await (await this.layout()).putBlob(descriptor, content, options.signal);
+  }
+
+  async putManifest(manifest: RawManifest, options: PutManifestOptions): Promise<void> {
+    const layout = await this.layout();
+    verifyBytes(manifest.bytes, manifest.digest, manifest.bytes.length, 'manifest');
+    await layout.putBlobBytes(manifest.bytes, manifest.mediaType);
+    if (options.top) this.topDescriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length };
+  }
+
+  async commit(): Promise<string> {
+    if (!this.topDescriptor) throw new ManifestNotFoundError('(top)', this.reference, 'nothing was written');
+    const layout = await this.layout();
+    const top = this.topDescriptor;
+    await layout.updateIndex((index) => withRef(index, this.ref, top));
+    return `oci:${this.path}${this.ref ? `:${this.ref}` : ''}@${top.digest}`;
+  }
+
+  async abort(): Promise<void> {}
+}
+
+export const ociTransport: Transport<OciReference> = {
+  name: 'oci',
+  parse: parseOciReference,
+  format: (v) => `oci:${v.path}${v.ref ? `:${v.ref}` : ''}`,
+  async openSource(v) {
+    return new OciLayoutSource(new OciLayout(resolvePath(v.path)), v.ref, ociTransport.format(v));
+  },
+  async openDestination(v) {
+    return new OciLayoutDestination(v.path, v.ref, ociTransport.format(v));
+  },
+};
