@@ -16,3 +16,9 @@ export { OciLayout, withRef, serialiseIndex, INDEX_FILE, LAYOUT_FILE } from './l
 export { writeFileAtomic, streamToFileAtomic, tempPathBeside, syncDir, TEMP_PREFIX } from './layout/atomic-file.js';
 export { withDirLock } from './layout/lock.js';
 export { ociTransport, parseOciReference, resolveInLayout, OciLayoutSource, OciLayoutDestination, type OciReference } from './transports/oci.js';
+export * from './layers/index.js';
+export * from './conversion.js';
+export * from './mutate/index.js';
+export { ociArchiveTransport } from './transports/oci-archive.js';
+export { dirTransport } from './transports/dir.js';
+export { localTransports } from './transports/local.js';
