@@ -19,6 +19,10 @@ export { ociTransport, parseOciReference, resolveInLayout, OciLayoutSource, OciL
 export * from './layers/index.js';
 export * from './conversion.js';
 export * from './mutate/index.js';
-export { ociArchiveTransport } from './transports/oci-archive.js';
-export { dirTransport } from './transports/dir.js';
-export { localTransports } from './transports/local.js';
+export { ociArchiveTransport, ociArchiveTransportWith, type ArchiveStdio } from './transports/oci-archive.js';
+export { dirTransport, DirSource, DirDestination, type DirReference } from './transports/dir.js';
+export { localTransports, localTransportsWith } from './transports/local.js';
+export { gcLayout, reachableDigests, type GcResult, type GcOptions } from './layout/gc.js';
+export { validateArtifact, validateLayout, type ValidationReport } from './validate.js';
+export { copyReference } from './copy-reference.js';
+export { writeVerifiedBlob } from './layout/verified-write.js';

@@ -2,18 +2,19 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DigestingStream, digestOf, parseDigest, verifyBytes } from '../digest.js';
-import { BlobNotFoundError, DigestMismatchError, InvalidJsonError, LayoutError, SizeMismatchError } from '../errors.js';
+import { digestOf, parseDigest, verifyBytes } from '../digest.js';
+import { BlobNotFoundError, InvalidJsonError, LayoutError } from '../errors.js';
 import { MediaTypes } from '../media-types.js';
 import { schemaProblems } from '../schema/validate.js';
 import type { Descriptor, Index } from '../types.js';
 import { REF_NAME_ANNOTATION } from '../types.js';
-import { streamToFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { writeVerifiedBlob } from './verified-write.js';
 import { withDirLock } from './lock.js';
 
 export const LAYOUT_FILE = 'oci-layout';
 export const INDEX_FILE = 'index.json';
-const LOCK_NAME = '.ocikit-index.lock';
+export const LOCK_NAME = '.ocikit-index.lock';
 
 const EMPTY_INDEX: Index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
 
@@ -113,12 +114,7 @@ export class OciLayout {
     }
     const path = this.blobPath(descriptor.digest);
     await mkdir(join(this.root, 'blobs', algorithm), { recursive: true });
-    const hasher = new DigestingStream(algorithm);
-    content.on('error', (e) => hasher.destroy(e));
-    await streamToFileAtomic(path, content.pipe(hasher), () => {
-      if (descriptor.size !== undefined && hasher.size !== descriptor.size) throw new SizeMismatchError(descriptor.size, hasher.size);
-      if (hasher.digest() !== descriptor.digest) throw new DigestMismatchError(descriptor.digest, hasher.digest());
-    }, signal);
+    await writeVerifiedBlob(path, descriptor, content, signal);
   }
 
   async putBlobBytes(bytes: Buffer, mediaType: string): Promise<Descriptor> {
