@@ -116,3 +116,4 @@ export function rebase(image: Image, oldBase: Image, newBase: Image): Image {
     return { ...top, config, layers: [...next.layers, ...ownLayers] };
   }, image.origin);
 }
+export { indexOf, type IndexEntry } from './composed-index.js';
