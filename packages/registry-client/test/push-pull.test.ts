@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localTransports } from '@ocikit/oci-image';
+import { copyImage, dockerTransport, getManifest, listTags, type DockerTransport } from '@ocikit/registry-client';
+import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
+import { makeTestImage } from './support/images.js';
+
+describe('push and pull against the real registry (anonymous)', () => {
+  let registry: RunningRegistry;
+  let work: string;
+  let docker: DockerTransport;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    work = mkdtempSync(join(tmpdir(), 'ocikit-rc-'));
+    docker = dockerTransport({});
+  });
+  afterAll(async () => {
+    docker?.close();
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('pushes an OCI layout and pulls it back with every digest kept', async () => {
+    const image = await makeTestImage(join(work, 'src'), 'v1', { layers: 3, layerSize: 300_000 });
+    const transports = [...localTransports, docker];
+    const pushed = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${registry.host}/app/one:v1`, { sourceTransports: transports, destinationTransports: transports });
+    expect(pushed.reference).toBe(`docker://${registry.host}/app/one:v1@${image.manifest.digest}`);
+    expect(pushed.blobsCopied).toBe(4);
+    const client = await docker.client(registry.host);
+    const raw = await getManifest(client, 'app/one', 'v1');
+    expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
+    expect(await listTags(client, 'app/one')).toEqual(['v1']);
+
+    const pulled = await copyImage(`docker://${registry.host}/app/one:v1`, `oci:${join(work, 'dst')}:copy`, { sourceTransports: transports, destinationTransports: transports });
+    expect(pulled.digest).toBe(image.manifest.digest);
+    const blobs = readdirSync(join(work, 'dst', 'blobs', 'sha256')).sort();
+    expect(blobs).toEqual([image.manifest, image.config, ...image.layers].map((d) => d.digest.slice(7)).sort());
+    expect(readFileSync(join(work, 'dst', 'blobs', 'sha256', image.manifest.digest.slice(7))).equals(image.manifestBytes)).toBe(true);
+
+    const again = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${registry.host}/app/one:v1`, { sourceTransports: transports, destinationTransports: transports });
+    expect(again.blobsCopied).toBe(0);
+    expect(again.blobsSkipped).toBe(4);
+  });
+});
