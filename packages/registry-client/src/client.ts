@@ -84,7 +84,7 @@ export class RegistryClient {
         return `${scheme}://${host}`;
       } catch (error) {
         lastError = error;
-        if (!(error instanceof RegistryError) || (error.code !== 'ERR_REGISTRY_NETWORK' && error.code !== 'ERR_REGISTRY_TLS')) throw error;
+        if (!(error instanceof RegistryError) || error.code !== 'ERR_REGISTRY_NETWORK') throw error;
       }
     }
     throw lastError;

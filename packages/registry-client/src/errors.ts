@@ -92,20 +92,30 @@ export function errorForStatus(method: string, url: string, status: number, body
   });
 }
 
-const TLS_CODES = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY/i;
+const CERT_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/i;
+const TLS_PROTOCOL = /EPROTO|wrong version number|SSL routines|packet length too long/i;
 
 /** Wrap a low-level network error (node-fetch FetchError, system errors). */
 export function networkError(method: string, url: string, cause: unknown): RegistryError {
-  const err = cause as { code?: string; message?: string; type?: string; name?: string };
+  const err = cause as { code?: string; message?: string; erroredSysCall?: string };
   const text = `${err?.code ?? ''} ${err?.message ?? ''}`;
-  if (TLS_CODES.test(text) && !/ECONNRESET/.test(text)) {
-    return new RegistryError('ERR_REGISTRY_TLS', `${method} ${redactUrl(url)}: TLS failed: ${err?.code ?? err?.message}`, {
+  if (CERT_PROBLEM.test(text)) {
+    return new RegistryError('ERR_REGISTRY_TLS', `${method} ${redactUrl(url)}: TLS certificate not trusted: ${err?.code ?? err?.message}`, {
       url: redactUrl(url),
       cause,
       hint: 'pass the registry CA with --cert-dir, or --tls-verify=false for a test registry',
     });
   }
-  return new RegistryError('ERR_REGISTRY_NETWORK', `${method} ${redactUrl(url)}: ${err?.code ?? err?.message ?? 'network error'}`, {
+  if (TLS_PROTOCOL.test(text)) {
+    // The server does not speak TLS (plain HTTP): not worth retrying, the caller may fall back to http.
+    return new RegistryError('ERR_REGISTRY_NETWORK', `${method} ${redactUrl(url)}: TLS handshake failed (the server may speak plain HTTP)`, {
+      url: redactUrl(url),
+      cause,
+      hint: 'for a plain-HTTP registry pass --tls-verify=false',
+    });
+  }
+  const code = err?.code ?? (/premature close/i.test(text) ? 'connection closed early' : err?.message) ?? 'network error';
+  return new RegistryError('ERR_REGISTRY_NETWORK', `${method} ${redactUrl(url)}: ${code}`, {
     url: redactUrl(url),
     cause,
     retryable: true,
