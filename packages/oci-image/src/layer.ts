@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { blobFromOpener, type Blob, type RawOpener } from './blob.js';
 import { decompressStream } from './compression.js';
 import { DigestingStream } from './digest.js';
@@ -40,13 +41,6 @@ export function layerFromOpener(descriptor: Descriptor, openRaw: RawOpener, know
 
 async function computeDiffId(layer: Layer): Promise<string> {
   const hasher = new DigestingStream();
-  const stream = await layer.uncompressed();
-  stream.pipe(hasher);
-  hasher.resume();
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    hasher.on('error', reject);
-    hasher.on('end', resolve);
-  });
+  await pipeline(await layer.uncompressed(), hasher, new Writable({ write: (_c, _e, done) => done() }));
   return hasher.digest();
 }

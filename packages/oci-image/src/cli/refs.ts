@@ -35,9 +35,10 @@ export async function openReference(reference: string): Promise<Opened> {
 /** Run `work` on the image a reference names (one platform from an index), then close. */
 export async function withImage<T>(reference: string, platform: string | undefined, work: (image: Image, source: ImageSource) => Promise<T>): Promise<T> {
   const { parsePlatform } = await import('../platform.js');
+  const wanted = platform ? parsePlatform(platform) : undefined;
   const { artifact, source } = await openReference(reference);
   try {
-    const image = artifact.kind === 'image' ? artifact : await artifact.image(platform ? parsePlatform(platform) : undefined);
+    const image = artifact.kind === 'image' ? artifact : await artifact.image(wanted);
     return await work(image, source);
   } finally {
     await source.close();

@@ -43,9 +43,18 @@ export async function runCli(spec: CliSpec): Promise<void> {
       if (error) throw error;
       throw new UsageError(message ?? 'bad usage', `see ${spec.name} --help`);
     });
+  // A command whose promise never settles (a stuck stream) must not exit 0.
+  let settled = false;
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write(`${spec.name}: ERR_OCI_INTERNAL: the command stopped before it finished\n`);
+    process.exitCode = 1;
+  });
   try {
     await parser.parseAsync();
+    settled = true;
   } catch (thrown) {
+    settled = true;
     const error = asOciError(thrown);
     process.stderr.write(`${spec.name}: ${error.toLine()}\n`);
     if (debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);

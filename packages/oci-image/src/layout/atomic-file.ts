@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Writable, type Readable } from 'node:stream';
+import { Writable, type Readable, type Transform } from 'node:stream';
 
 /** Prefix of temporary files; readers ignore them and gc removes stale ones. */
 export const TEMP_PREFIX = '.ocikit-tmp-';
@@ -44,14 +44,16 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
 }
 
 /**
- * Stream into a temporary file beside `path`; `check` runs after fsync and
- * before the rename, so nothing unverified ever appears under the final name.
+ * Stream into a temporary file beside `path` (through optional transforms,
+ * e.g. a digester); `check` runs after fsync and before the rename, so
+ * nothing unverified ever appears under the final name.
  */
 export async function streamToFileAtomic(
   path: string,
   content: Readable,
   check: () => void | Promise<void>,
   signal?: AbortSignal,
+  through: Transform[] = [],
 ): Promise<void> {
   const temp = tempPathBeside(path);
   const handle = await open(temp, 'wx', 0o644);
@@ -66,7 +68,9 @@ export async function streamToFileAtomic(
         handle.writev(chunks.map((c) => c.chunk as Buffer)).then(() => done(), done);
       },
     });
-    await pipeline(content, sink, signal ? { signal } : {});
+    // One pipeline owns every stream: an error anywhere (even one raised before
+    // we got here) ends all of them and rejects.
+    await pipeline([content, ...through, sink], signal ? { signal } : {});
     await handle.sync();
     await handle.close();
     closed = true;

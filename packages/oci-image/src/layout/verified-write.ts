@@ -12,14 +12,14 @@ export async function writeVerifiedBlob(
   signal?: AbortSignal,
 ): Promise<void> {
   const hasher = new DigestingStream(parseDigest(descriptor.digest).algorithm);
-  content.on('error', (e) => hasher.destroy(e));
   await streamToFileAtomic(
     path,
-    content.pipe(hasher),
+    content,
     () => {
       if (descriptor.size !== undefined && hasher.size !== descriptor.size) throw new SizeMismatchError(descriptor.size, hasher.size);
       if (hasher.digest() !== descriptor.digest) throw new DigestMismatchError(descriptor.digest, hasher.digest());
     },
     signal,
+    [hasher],
   );
 }
