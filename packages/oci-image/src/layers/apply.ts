@@ -1,0 +1,244 @@
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readdirSync, rmSync, symlinkSync, chmodSync, writeSync, type Stats,
+} from 'node:fs';
+import type { Readable } from 'node:stream';
+import { AbortedError, OciError, UnsafePathError } from '../errors.js';
+import type { Logger } from '../transport.js';
+import { cleanEntryPath, SafeRoot } from './safe-path.js';
+import { readLayerEntries, type LayerEntry } from './tar-reader.js';
+import { parseWhiteout } from './whiteout.js';
+import { setXattr } from './xattrs.js';
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+  logger?: Logger;
+  /** chown entries to their uid/gid and create device nodes; the caller passes true when running as root. */
+  preserveOwners?: boolean;
+  /** Set SCHILY.xattr values (default true); a failure is logged, not fatal. */
+  xattrs?: boolean;
+  /** Refuse layers with more entries than this (a tar bomb guard; default unlimited). */
+  maxEntries?: number;
+}
+
+export interface ApplyStats {
+  entries: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  devices: number;
+  whiteouts: number;
+  opaques: number;
+  bytes: number;
+}
+
+const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Apply one layer (an uncompressed tar) on top of `root`. Every path is
+ * resolved inside the root (see SafeRoot), so nothing is ever written,
+ * linked or removed outside it. File system calls are synchronous on purpose:
+ * one thread hop per call costs more than the call for small files, and
+ * decompression keeps running on the thread pool meanwhile.
+ */
+export async function applyLayer(root: string, tar: Readable, options: ApplyOptions = {}): Promise<ApplyStats> {
+  const applier = new LayerApplier(new SafeRoot(root), options);
+  for await (const entry of readLayerEntries(tar, options.signal ? { signal: options.signal } : {})) {
+    await applier.apply(entry);
+  }
+  applier.finish();
+  return applier.stats;
+}
+
+class LayerApplier {
+  readonly stats: ApplyStats = { entries: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, devices: 0, whiteouts: 0, opaques: 0, bytes: 0 };
+  /** Resolved paths this layer wrote: an opaque directory keeps them. */
+  private readonly written = new Set<string>();
+  private readonly dirTimes: Array<[string, Date]> = [];
+
+  constructor(private readonly root: SafeRoot, private readonly options: ApplyOptions) {}
+
+  async apply(entry: LayerEntry): Promise<void> {
+    const { signal, maxEntries } = this.options;
+    if (signal?.aborted) throw new AbortedError(signal.reason);
+    if (maxEntries !== undefined && this.stats.entries >= maxEntries) {
+      throw new OciError('ERR_OCI_LAYER_LIMIT', `layer has more than ${maxEntries} entries`, { hint: 'a tar bomb? raise the limit if the layer is trusted' });
+    }
+    this.stats.entries++;
+    const rel = cleanEntryPath(entry.path);
+    if (rel === '') {
+      if (entry.type === 'dir') this.setMetadata('', entry, true);
+      return;
+    }
+    const whiteout = parseWhiteout(rel);
+    if (whiteout) return this.applyWhiteout(whiteout, rel);
+    const slash = rel.lastIndexOf('/');
+    const parent = this.root.ensureDir(slash === -1 ? '' : rel.slice(0, slash));
+    const base = rel.slice(slash + 1);
+    const target = parent === '' ? base : `${parent}/${base}`;
+    const abs = this.root.abs(target);
+    const existing = lstatOrUndefined(abs);
+    if (existing && !(entry.type === 'dir' && existing.isDirectory())) this.remove(abs, existing);
+    this.written.add(target);
+    switch (entry.type) {
+      case 'dir':
+        if (!existing?.isDirectory()) mkdirSync(abs, 0o700);
+        this.setMetadata(target, entry, true);
+        this.stats.dirs++;
+        return;
+      case 'file':
+        await this.writeFile(abs, entry);
+        this.stats.files++;
+        return;
+      case 'symlink':
+        symlinkSync(entry.linkname ?? '', abs);
+        if (this.options.preserveOwners) lchownSync(abs, entry.uid, entry.gid);
+        this.setXattrs(abs, entry);
+        lutimesSync(abs, entry.mtime, entry.mtime);
+        this.stats.symlinks++;
+        return;
+      case 'hardlink':
+        return this.link(abs, entry);
+      default:
+        return this.makeNode(abs, target, entry);
+    }
+  }
+
+  private applyWhiteout(whiteout: NonNullable<ReturnType<typeof parseWhiteout>>, rel: string): void {
+    const parentInfo = lstatOrUndefined(this.root.abs(this.root.resolve(whiteout.dir, true)));
+    if (!parentInfo?.isDirectory()) return; // nothing below to hide
+    const dir = this.root.ensureDir(whiteout.dir);
+    if (whiteout.kind === 'opaque') {
+      this.stats.opaques++;
+      this.clearOpaque(dir);
+      return;
+    }
+    if (whiteout.name === '' || whiteout.name === '.' || whiteout.name === '..' || whiteout.name.startsWith('.wh.')) {
+      throw new UnsafePathError(rel, 'invalid whiteout name');
+    }
+    this.stats.whiteouts++;
+    const abs = this.root.abs(dir === '' ? whiteout.name : `${dir}/${whiteout.name}`);
+    const existing = lstatOrUndefined(abs);
+    if (existing) this.remove(abs, existing);
+  }
+
+  /** Remove everything in `dir` that lower layers put there, keeping what this layer wrote. */
+  private clearOpaque(dir: string): void {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    // Paths under dir that this layer wrote, and every directory on the way to them.
+    const keep = new Set<string>();
+    for (const written of this.written) {
+      if (!written.startsWith(prefix)) continue;
+      let path = written;
+      while (path.length > prefix.length && !keep.has(path)) {
+        keep.add(path);
+        path = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+      }
+    }
+    const walk = (current: string): void => {
+      const currentPrefix = current === '' ? '' : `${current}/`;
+      for (const name of readdirSync(this.root.abs(current))) {
+        const child = `${currentPrefix}${name}`;
+        const info = lstatSync(this.root.abs(child));
+        if (!keep.has(child)) this.remove(this.root.abs(child), info);
+        else if (info.isDirectory()) walk(child);
+      }
+    };
+    walk(dir);
+  }
+
+  private remove(abs: string, info: Stats): void {
+    rmSync(abs, { recursive: true, force: true });
+    if (info.isDirectory() || info.isSymbolicLink()) this.root.forget();
+  }
+
+  private async writeFile(abs: string, entry: LayerEntry): Promise<void> {
+    const fd = openSync(abs, OPEN_NEW_FILE, 0o600);
+    try {
+      if (entry.size > 0) {
+        for await (const chunk of entry.body()) {
+          let offset = 0;
+          while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+        }
+      }
+      this.stats.bytes += entry.size;
+      if (this.options.preserveOwners) fchownSync(fd, entry.uid, entry.gid);
+      fchmodSync(fd, entry.mode);
+      if (entry.xattrs.size) this.setXattrs(abs, entry);
+      futimesSync(fd, entry.mtime, entry.mtime);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private link(abs: string, entry: LayerEntry): void {
+    const rel = cleanEntryPath(entry.linkname ?? '');
+    if (rel === '') throw new UnsafePathError(entry.path, 'hard link to the root');
+    const slash = rel.lastIndexOf('/');
+    const parent = this.root.resolve(slash === -1 ? '' : rel.slice(0, slash), true);
+    const source = this.root.abs(parent === '' ? rel.slice(slash + 1) : `${parent}/${rel.slice(slash + 1)}`);
+    const info = lstatOrUndefined(source);
+    if (!info) throw new OciError('ERR_OCI_LAYER_FORMAT', `hard link ${entry.path} points to ${entry.linkname}, which does not exist`);
+    if (info.isDirectory()) throw new UnsafePathError(entry.path, 'hard link to a directory');
+    linkSync(source, abs);
+    this.stats.hardlinks++;
+  }
+
+  private makeNode(abs: string, target: string, entry: LayerEntry): void {
+    if (entry.type !== 'fifo' && !this.options.preserveOwners) {
+      // Only root may create devices; rootless unpacks skip them, as umoci does.
+      this.options.logger?.warn?.(`skipping device ${entry.path} (not running as root)`);
+      this.written.delete(target);
+      return;
+    }
+    const kind = entry.type === 'char' ? 'c' : entry.type === 'block' ? 'b' : 'p';
+    const args = kind === 'p' ? [abs, 'p'] : [abs, kind, String(entry.devmajor), String(entry.devminor)];
+    execFileSync('mknod', ['-m', '0600', '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.setMetadata(target, entry, false);
+    this.stats.devices++;
+  }
+
+  private setXattrs(abs: string, entry: LayerEntry): void {
+    if (this.options.xattrs === false) return;
+    for (const [name, value] of entry.xattrs) {
+      try {
+        setXattr(abs, name, value);
+      } catch (error) {
+        this.options.logger?.warn?.(`cannot set xattr ${name} on ${entry.path}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+
+  private setMetadata(target: string, entry: LayerEntry, isDir: boolean): void {
+    const abs = this.root.abs(target);
+    if (this.options.preserveOwners) lchownSync(abs, entry.uid, entry.gid);
+    chmodSync(abs, entry.mode);
+    if (entry.xattrs.size) this.setXattrs(abs, entry);
+    if (isDir) this.dirTimes.push([abs, entry.mtime]);
+    else lutimesSync(abs, entry.mtime, entry.mtime);
+  }
+
+  /** Directory times last, deepest first: writing inside a directory changes its mtime. */
+  finish(): void {
+    this.dirTimes.sort((a, b) => b[0].length - a[0].length);
+    for (const [abs, mtime] of this.dirTimes) {
+      try {
+        lutimesSync(abs, mtime, mtime);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
+}
