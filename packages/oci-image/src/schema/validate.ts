@@ -1,31 +1,28 @@
 import { InvalidJsonError, SchemaValidationError } from '../errors.js';
-import { configSchema, descriptorSchema, indexSchema, layoutSchema, manifestSchema, type SchemaKind } from './schemas.js';
+import * as compiled from './compiled-validators.js';
+import type { SchemaKind } from './schemas.js';
 
-type Validator = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> | null };
-
-let validators: Promise<Record<SchemaKind, Validator>> | undefined;
-
-/** ajv is loaded and the schemas compiled on first use only: CLI start-up stays small. */
-async function loadValidators(): Promise<Record<SchemaKind, Validator>> {
-  const { Ajv } = await import('ajv');
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
-  // Formats used by the schemas, kept minimal instead of pulling in ajv-formats.
-  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/);
-  ajv.addFormat('uri', /^[a-zA-Z][a-zA-Z0-9+.-]*:\S*$/);
-  ajv.addSchema(descriptorSchema);
-  return {
-    descriptor: ajv.getSchema('descriptor') as Validator,
-    manifest: ajv.compile(manifestSchema) as Validator,
-    index: ajv.compile(indexSchema) as Validator,
-    config: ajv.compile(configSchema) as Validator,
-    'oci-layout': ajv.compile(layoutSchema) as Validator,
-  };
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
 }
+type Validator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+
+// The schemas are compiled ahead of time (scripts/generate-validators.mjs):
+// reading an image never loads ajv or compiles anything at run time.
+const validators: Record<SchemaKind, Validator> = {
+  descriptor: compiled.descriptor as Validator,
+  manifest: compiled.manifest as Validator,
+  index: compiled.index as Validator,
+  config: compiled.config as Validator,
+  'oci-layout': compiled.ociLayout as Validator,
+};
 
 /** Validate a parsed document; returns one line per problem, naming the field (JSON pointer) and the rule. */
 export async function schemaProblems(kind: SchemaKind, value: unknown): Promise<string[]> {
-  validators ??= loadValidators();
-  const validate = (await validators)[kind];
+  const validate = validators[kind];
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => {
     const field = e.instancePath || '/';
