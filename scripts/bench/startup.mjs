@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Start-up cost of the oci-image CLI next to bare Node and the reference
+// tools, on the same fixture layout in the same run.
+//   node scripts/bench/startup.mjs [--runs 15]
+// Prints the median (and min) wall time of each command and its ratio to
+// bare `node -e 0`, and oci-image's ratio to skopeo and umoci.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
+const WARMUP = 2;
+
+const cli = path.join(repo, 'packages', 'oci-image', 'bin', 'oci-image.js');
+if (!existsSync(path.join(repo, 'packages', 'oci-image', 'dist', 'cli.js'))) {
+  console.error('oci-image is not built: run `bash scripts/dev.sh setup` (or `pnpm build`) first');
+  process.exit(1);
+}
+
+const { buildFixtures } = await import(pathToFileURL(path.join(repo, 'test-fixtures', 'build.mjs')).href);
+const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-startup-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+const fx = await buildFixtures(work, ['busybox']);
+const layout = fx.busybox.layout;
+const tag = fx.busybox.tag;
+
+function which(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+}
+
+const cases = [
+  { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+  { name: 'oci-image --help', argv: [process.execPath, cli, '--help'] },
+  { name: 'oci-image manifest oci:LAYOUT:TAG', argv: [process.execPath, cli, 'manifest', `oci:${layout}:${tag}`] },
+  { name: 'oci-image config oci:LAYOUT:TAG', argv: [process.execPath, cli, 'config', `oci:${layout}:${tag}`] },
+  { name: 'oci-image ls LAYOUT', argv: [process.execPath, cli, 'ls', layout] },
+  { name: 'skopeo inspect --raw oci:LAYOUT:TAG', argv: ['skopeo', 'inspect', '--raw', `oci:${layout}:${tag}`], tool: 'skopeo' },
+  { name: 'skopeo inspect --config --raw oci:LAYOUT:TAG', argv: ['skopeo', 'inspect', '--config', '--raw', `oci:${layout}:${tag}`], tool: 'skopeo' },
+  { name: 'umoci stat --image LAYOUT:TAG', argv: ['umoci', 'stat', '--image', `${layout}:${tag}`], tool: 'umoci' },
+  { name: 'umoci ls --layout LAYOUT', argv: ['umoci', 'ls', '--layout', layout], tool: 'umoci' },
+];
+
+function timeOnce(argv) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
+  }
+  return ms;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const results = new Map();
+for (const benchCase of cases) {
+  if (benchCase.tool && !which(benchCase.tool)) {
+    console.error(`skipping ${benchCase.name}: ${benchCase.tool} is not installed`);
+    continue;
+  }
+  try {
+    for (let i = 0; i < WARMUP; i++) timeOnce(benchCase.argv);
+    const times = [];
+    for (let i = 0; i < RUNS; i++) times.push(timeOnce(benchCase.argv));
+    results.set(benchCase.name, { median: median(times), min: Math.min(...times) });
+  } catch (error) {
+    console.error(`skipping ${benchCase.name}: ${error.message}`);
+  }
+}
+
+const baseline = results.get('node -e 0')?.median;
+const width = Math.max(...cases.map((c) => c.name.length));
+console.log(`start-up, ${RUNS} runs each (after ${WARMUP} warm-up), wall time in ms; node ${process.version}, ${os.cpus().length} cores`);
+console.log(`${'command'.padEnd(width)}  median     min   x node -e 0`);
+for (const [name, { median: med, min }] of results) {
+  const ratio = baseline ? (med / baseline).toFixed(2) : '-';
+  console.log(`${name.padEnd(width)}  ${med.toFixed(1).padStart(6)}  ${min.toFixed(1).padStart(6)}  ${ratio.padStart(10)}`);
+}
+
+const compare = (ours, theirs) => {
+  const a = results.get(ours);
+  const b = results.get(theirs);
+  if (a && b) console.log(`${ours}  vs  ${theirs}: ${(a.median / b.median).toFixed(2)}x`);
+};
+console.log('');
+compare('oci-image manifest oci:LAYOUT:TAG', 'skopeo inspect --raw oci:LAYOUT:TAG');
+compare('oci-image config oci:LAYOUT:TAG', 'skopeo inspect --config --raw oci:LAYOUT:TAG');
+compare('oci-image manifest oci:LAYOUT:TAG', 'umoci stat --image LAYOUT:TAG');
+compare('oci-image ls LAYOUT', 'umoci ls --layout LAYOUT');
+compare('oci-image --help', 'node -e 0');
