@@ -1,1 +1,14 @@
-export {};
+export { inspectImage, inspectFields, goTime, type InspectResult, type LayerData, type InspectOptions } from './inspect.js';
+export { renderTemplate, goString, TemplateError } from './template.js';
+export { openReference, withImage, type OpenOptions, type OpenedReference } from './open.js';
+export { transportsFor, transportNames, type TransportOptions } from './transports.js';
+export { manifestOf, configOf, indexOf, selectImage } from './documents.js';
+export { mergeLayers, visibleBytes, type MergedFs, type MergeOptions, type LayerChanges, type WastedFile } from './merge.js';
+export { cleanPath, resolvePath, walk, getNode, type FsNode, type NodeType } from './fs-tree.js';
+export { imageFs, listFiles, listTree, openFile, NoSuchFileError, type ListedEntry, type ListOptions } from './files.js';
+export { imageHistory, historyRows, type HistoryRow } from './history.js';
+export { imageEfficiency, efficiencyOf, type EfficiencyReport, type Offender } from './efficiency.js';
+export { diffImages, diffTrees, diffConfigs, DIFF_TYPES, type DiffType, type ImageDiff, type FileChange, type ConfigChange } from './diff.js';
+export { parseDpkgStatus, parseApkInstalled, parseNpmLock, diffPackages, type InstalledPackage, type PackageDiff, type PackageManager } from './packages.js';
+export { imageReport } from './report.js';
+export { renderReport, humanBytes, type ReportData } from './report-html.js';

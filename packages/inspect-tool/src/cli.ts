@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { asOciError, OciError } from '@ocikit/oci-image';
+import { UsageError } from '@ocikit/oci-image/cli';
+import { commandHelp, parseArgs, programHelp } from './cli/args.js';
+import { COMMANDS } from './cli/specs.js';
+import { runCommand } from './cli/dispatch.js';
+
+/**
+ * oci-inspect: parse, run one command, print. Errors print as one line (code,
+ * message, hint) with exit 1, usage errors exit 2, a stack only with --debug.
+ */
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(programHelp(COMMANDS));
+    if (name === undefined) process.exitCode = 2;
+    return;
+  }
+  if (name === '--version') {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+  const args = parseArgs(command, rest);
+  if (args.options.help) {
+    process.stdout.write(commandHelp(command));
+    return;
+  }
+  await runCommand(command.name, args, process.env);
+}
+
+const argv = process.argv.slice(2);
+try {
+  await main(argv);
+} catch (thrown) {
+  const error = thrown instanceof OciError ? thrown : asOciError(thrown);
+  process.stderr.write(`oci-inspect: ${error.toLine()}\n`);
+  if (argv.includes('--debug')) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

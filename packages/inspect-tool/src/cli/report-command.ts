@@ -1,0 +1,9 @@
+import { withImage } from '../open.js';
+import { imageReport } from '../report.js';
+import type { CommandContext } from './dispatch.js';
+
+export async function run(ctx: CommandContext): Promise<void> {
+  const [input] = ctx.args.positionals as [string];
+  const html = await withImage(input, ctx.open, (image) => imageReport(image, input, { signal: ctx.signal }));
+  await new Promise<void>((resolve, reject) => process.stdout.write(html, (e) => (e ? reject(e) : resolve())));
+}

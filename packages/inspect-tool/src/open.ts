@@ -1,0 +1,48 @@
+import {
+  parseReference,
+  readArtifact,
+  type Image,
+  type ImageIndex,
+  type ImageSource,
+  type OperationOptions,
+  type Platform,
+} from '@ocikit/oci-image';
+import { selectImage } from './documents.js';
+import { transportsFor, type TransportOptions } from './transports.js';
+
+export interface OpenOptions extends OperationOptions, TransportOptions {
+  /** Which image of an index (default: this machine's platform). */
+  platform?: Platform;
+}
+
+/** An opened reference: what it names, and the source to close afterwards. */
+export interface OpenedReference {
+  input: string;
+  source: ImageSource;
+  artifact: Image | ImageIndex;
+}
+
+/** Parse a reference with the transports it needs and read what it names (manifest only). */
+export async function openReference(input: string, options: OpenOptions = {}): Promise<OpenedReference> {
+  const transports = await transportsFor(input, options);
+  const parsed = parseReference(input, transports);
+  const source = await parsed.transport.openSource(parsed.value, { signal: options.signal, logger: options.logger });
+  try {
+    return { input, source, artifact: await readArtifact(source) };
+  } catch (error) {
+    await source.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Run `fn` on the image a reference names (an index resolves to one platform), closing the source after. */
+export async function withImage<T>(input: string, options: OpenOptions, fn: (image: Image, opened: OpenedReference) => Promise<T>): Promise<T> {
+  const opened = await openReference(input, options);
+  try {
+    const image = await selectImage(opened.artifact, options.platform);
+    return await fn(image, opened);
+  } finally {
+    await opened.source.close().catch(() => {});
+  }
+}
+
