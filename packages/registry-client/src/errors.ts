@@ -118,7 +118,8 @@ export function networkError(method: string, url: string, cause: unknown): Regis
   return new RegistryError('ERR_REGISTRY_NETWORK', `${method} ${redactUrl(url)}: ${code}`, {
     url: redactUrl(url),
     cause,
-    retryable: true,
+    // An unknown host stays unknown; everything else (resets, refused, EAI_AGAIN) may pass.
+    retryable: err?.code !== 'ENOTFOUND',
     hint: 'check that the registry is reachable',
   });
 }

@@ -1,0 +1,49 @@
+import type { CommandModule } from 'yargs';
+import { registryOptions, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+
+export function copyCommand(options: RegistryCommandsOptions): CommandModule {
+  return {
+    command: 'copy <source> <destination>',
+    describe: 'copy an image between any two transports (docker://, oci:, oci-archive:, dir:)',
+    builder: (y) =>
+      y
+        .options(registryOptions)
+        .options(sideOptions('src'))
+        .options(sideOptions('dest'))
+        .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
+        .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
+        .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+        .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output' })
+        .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
+        .example('$0 copy oci:./layout:v1 docker://localhost:5000/app:v1', 'push a layout')
+        .example('ref=$($0 copy docker://localhost:5000/app:v1 oci:./out:v1)', 'pull and keep the reference'),
+    handler: async (raw) => {
+      const argv = raw as Argv;
+      const { copyImage } = await import('../../copy-image.js');
+      const { parsePlatform } = await import('@ocikit/oci-image');
+      const { printJson, printLine, interruptSignal } = await import('@ocikit/oci-image/cli');
+      const { progressReporter } = await import('../progress.js');
+      const src = await transportsFor(options.transports, argv, 'src');
+      const dst = await transportsFor(options.transports, argv, 'dest');
+      const progress = progressReporter(argv.quiet ? 'none' : (argv.progress as 'auto' | 'plain' | 'none'));
+      try {
+        const result = await copyImage(argv.source as string, argv.destination as string, {
+          sourceTransports: src.all,
+          destinationTransports: dst.all,
+          jobs: argv.jobs as number,
+          ...(argv.all ? { all: true } : {}),
+          ...(argv.platform ? { platform: parsePlatform(argv.platform as string) } : {}),
+          signal: interruptSignal(),
+          onProgress: progress.onProgress,
+        });
+        progress.finish();
+        if (argv.format === 'json') printJson(result);
+        else printLine(result.reference);
+      } finally {
+        src.docker.close();
+        dst.docker.close();
+      }
+    },
+  };
+}

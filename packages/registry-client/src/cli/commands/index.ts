@@ -1,0 +1,25 @@
+import type { Argv } from 'yargs';
+import type { RegistryCommandsOptions } from '../options.js';
+import { copyCommand } from './copy.js';
+import { syncCommand } from './sync.js';
+import { deleteCommand, manifestCommand, referrersCommand, tagsCommand } from './inspect.js';
+import { loginCommand, logoutCommand } from './login.js';
+
+export type { RegistryCommandsOptions, TransportsProvider } from '../options.js';
+
+/**
+ * The oci-registry command set, given the transports besides docker://.
+ * Another package (storage) can build a CLI with more transports from this.
+ */
+export function registryCommands(options: RegistryCommandsOptions): (parser: Argv) => Argv {
+  return (parser) =>
+    parser
+      .command(copyCommand(options))
+      .command(syncCommand(options))
+      .command(tagsCommand(options))
+      .command(manifestCommand(options))
+      .command(deleteCommand(options))
+      .command(referrersCommand(options))
+      .command(loginCommand)
+      .command(logoutCommand);
+}

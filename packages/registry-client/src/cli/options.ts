@@ -1,0 +1,57 @@
+import type { Options } from 'yargs';
+import type { Transport } from '@ocikit/oci-image';
+import type { DockerTransportOptions } from '../docker-transport.js';
+
+/** Transports besides docker:// (oci:, oci-archive:, dir:, and storage: when another package adds it). */
+export type TransportsProvider = () => Promise<readonly Transport<any>[]>;
+
+export interface RegistryCommandsOptions {
+  /** Loaded only when a command runs, so start-up stays small. */
+  transports: TransportsProvider;
+}
+
+export type Argv = Record<string, unknown> & { debug?: boolean };
+
+export const registryOptions: Record<string, Options> = {
+  authfile: { type: 'string', describe: 'auth.json to read credentials from (default: $REGISTRY_AUTH_FILE, then the containers and docker files)' },
+  creds: { type: 'string', describe: 'USERNAME:PASSWORD for the registry' },
+  'tls-verify': { type: 'boolean', describe: 'verify TLS certificates (false also allows plain HTTP)' },
+  'cert-dir': { type: 'string', describe: 'folder with CA certificates (*.crt) and a client certificate (*.cert, *.key)' },
+  'retry-times': { type: 'number', describe: 'attempts per request on network errors, 5xx and 429', default: 5 },
+};
+
+/** --src-X / --dest-X variants of the registry options, as skopeo copy has them. */
+export function sideOptions(side: 'src' | 'dest'): Record<string, Options> {
+  return {
+    [`${side}-authfile`]: { type: 'string', describe: `auth.json for the ${side === 'src' ? 'source' : 'destination'}` },
+    [`${side}-creds`]: { type: 'string', describe: `USERNAME:PASSWORD for the ${side === 'src' ? 'source' : 'destination'}` },
+    [`${side}-tls-verify`]: { type: 'boolean', describe: `verify TLS of the ${side === 'src' ? 'source' : 'destination'}` },
+    [`${side}-cert-dir`]: { type: 'string', describe: `certificate folder for the ${side === 'src' ? 'source' : 'destination'}` },
+  };
+}
+
+/** Docker transport options from flags and the environment (only CLIs read process.env). */
+export async function dockerOptionsFrom(argv: Argv, side?: 'src' | 'dest'): Promise<DockerTransportOptions> {
+  const { defaultAuthFiles } = await import('../auth/credentials.js');
+  const { stderrLogger } = await import('@ocikit/oci-image/cli');
+  const pick = (name: string) => (side && argv[`${side}-${name}`] !== undefined ? argv[`${side}-${name}`] : argv[name]);
+  const creds = pick('creds') as string | undefined;
+  const tlsVerify = pick('tls-verify') as boolean | undefined;
+  const certDir = pick('cert-dir') as string | undefined;
+  const authfile = pick('authfile') as string | undefined;
+  return {
+    ...(creds ? { creds } : {}),
+    ...(tlsVerify !== undefined ? { tlsVerify } : {}),
+    ...(certDir ? { certDir } : {}),
+    ...(authfile ? { authfile } : { authFiles: defaultAuthFiles(process.env) }),
+    retry: { attempts: Math.max(1, Number(argv['retry-times'] ?? 5)) },
+    logger: stderrLogger(argv.debug),
+  };
+}
+
+/** Local transports plus a docker transport configured for one side. */
+export async function transportsFor(provider: TransportsProvider, argv: Argv, side?: 'src' | 'dest') {
+  const { dockerTransport } = await import('../docker-transport.js');
+  const docker = dockerTransport(await dockerOptionsFrom(argv, side));
+  return { docker, all: [...(await provider()), docker] };
+}
