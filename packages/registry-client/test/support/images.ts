@@ -23,12 +23,15 @@ async function tarOf(files: Array<{ name: string; data: Buffer }>): Promise<Buff
 }
 
 /** Write an image with `layers` layers of `layerSize` random bytes each into the layout at `dir` under `tag`. */
-export async function makeTestImage(dir: string, tag: string, options: { layers?: number; layerSize?: number; extra?: Partial<ImageConfig> } = {}): Promise<TestImage> {
+export async function makeTestImage(dir: string, tag: string, options: { layers?: number; layerSize?: number; extra?: Partial<ImageConfig>; files?: Array<{ name: string; data: Buffer }> } = {}): Promise<TestImage> {
   const layout = await OciLayout.init(dir);
   const layers: Descriptor[] = [];
   const diffIds: string[] = [];
-  for (let i = 0; i < (options.layers ?? 2); i++) {
-    const tar = await tarOf([{ name: `file-${i}.bin`, data: randomBytes(options.layerSize ?? 4096) }]);
+  const contents: Array<Array<{ name: string; data: Buffer }>> = [];
+  if (options.files) contents.push(options.files);
+  for (let i = 0; i < (options.layers ?? 2); i++) contents.push([{ name: `file-${i}.bin`, data: randomBytes(options.layerSize ?? 4096) }]);
+  for (const files of contents) {
+    const tar = await tarOf(files);
     diffIds.push(digestOf(tar));
     layers.push(await layout.putBlobBytes(gzipSync(tar, { level: 1 }), MediaTypes.ociLayerGzip));
   }
