@@ -1,0 +1,145 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TEMP_PREFIX } from '@ocikit/oci-image';
+import { hexOf } from './chain.js';
+import { deleteContainerFiles, listContainers, readContainerRecord } from './containers.js';
+import { ensureLayers, layerExists, readLayerRecord } from './layers.js';
+import { imageByDigest } from './commit.js';
+import { listInflight, processAlive } from './inflight.js';
+import { readMountRecord } from './mounts.js';
+import { readMountInfo, unmount } from './overlay.js';
+import { DRIVERS, tempOwner } from './paths.js';
+import { imageBlobs } from './reachable.js';
+import type { Store } from './store.js';
+
+export interface Problem {
+  /** What kind of thing: image, layer, container, mount, temp, marker, layout. */
+  kind: string;
+  subject: string;
+  message: string;
+  /** What --repair did about it (undefined when not repaired). */
+  repaired?: string;
+}
+
+export interface CheckOptions {
+  repair?: boolean;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  problems: Problem[];
+}
+
+/**
+ * Find what a crash can leave: temp files and dirs of dead processes,
+ * images with missing blobs, layers or containers half made, stale mounts and
+ * markers. With `repair`, remove what is incomplete (a committed image is
+ * never incomplete: its name is written after all its blobs).
+ */
+export async function checkStore(store: Store, options: CheckOptions = {}): Promise<CheckResult> {
+  const problems: Problem[] = [];
+  const repair = options.repair ?? false;
+  const note = (p: Problem) => problems.push(p);
+  const markers = await listInflight(store);
+  const othersBusy = markers.some((m) => m.live && m.marker?.pid !== process.pid);
+  const staleTemp = (name: string) => {
+    const pid = tempOwner(name);
+    return pid === undefined ? !othersBusy : !processAlive(pid);
+  };
+
+  for (const m of markers) {
+    if (m.live) continue;
+    note({ kind: 'marker', subject: m.file, message: 'marker of a process that is gone', ...(repair ? { repaired: 'removed' } : {}) });
+    if (repair) await rm(m.file, { force: true });
+  }
+
+  // Temporary files and dirs of dead processes.
+  const blobDir = join(store.layout.root, 'blobs', 'sha256');
+  for (const [dir, prefix] of [[blobDir, TEMP_PREFIX], [store.paths.tmp, '']] as const) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix) || (prefix === '' && name.startsWith('overlay-probe')) || !staleTemp(name)) continue;
+      note({ kind: 'temp', subject: join(dir, name), message: 'left by an interrupted operation', ...(repair ? { repaired: 'removed' } : {}) });
+      if (repair) await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+
+  // Images: every blob present; index.json itself must parse.
+  let index;
+  try {
+    index = await store.layout.readIndex();
+  } catch (error) {
+    note({ kind: 'layout', subject: store.layout.root, message: (error as Error).message });
+    return { ok: false, problems };
+  }
+  const broken: string[] = [];
+  for (const d of index.manifests) {
+    const { missing } = await imageBlobs(store.layout, d);
+    if (missing.length) {
+      broken.push(d.digest);
+      note({ kind: 'image', subject: d.digest, message: `${missing.length} blob(s) missing or damaged, e.g. ${missing[0]}`, ...(repair ? { repaired: 'image removed' } : {}) });
+    }
+  }
+  if (repair && broken.length) await store.layout.updateIndex((i) => ({ ...i, manifests: i.manifests.filter((d) => !broken.includes(d.digest)) }));
+
+  // Layers: a dir without its record is unfinished.
+  for (const driver of DRIVERS) {
+    for (const hex of await readdir(store.paths.layersDir(driver)).catch(() => [] as string[])) {
+      if (hex.startsWith('.') || (await readLayerRecord(store, driver, hex))) continue;
+      note({ kind: 'layer', subject: `${driver}:${hex}`, message: 'unpacked layer without its record', ...(repair ? { repaired: 'removed' } : {}) });
+      if (repair) await rm(store.paths.layer(driver, hex), { recursive: true, force: true });
+    }
+  }
+
+  // Containers: record readable, layers present (re-unpacked from the image on repair).
+  for (const id of await readdir(store.paths.containers).catch(() => [] as string[])) {
+    if (id.startsWith('.')) continue;
+    const c = await readContainerRecord(store, id);
+    if (!c) {
+      note({ kind: 'container', subject: id, message: 'container dir without a readable record', ...(repair ? { repaired: 'removed' } : {}) });
+      if (repair) await rm(store.paths.container(id), { recursive: true, force: true });
+      continue;
+    }
+    const missing = [];
+    for (const chainId of c.layers) if (!(await layerExists(store, c.driver, hexOf(chainId)))) missing.push(chainId);
+    if (!missing.length) continue;
+    let repaired: string | undefined;
+    if (repair) {
+      try {
+        await ensureLayers(store, c.driver, await imageByDigest(store, c.imageDigest));
+        repaired = 'layers unpacked again';
+      } catch {
+        await deleteContainerFiles(store, c.id);
+        repaired = 'container removed (its image is gone)';
+      }
+    }
+    note({ kind: 'container', subject: c.id, message: `${missing.length} layer(s) missing`, ...(repaired ? { repaired } : {}) });
+  }
+
+  await checkMounts(store, repair, note);
+  return { ok: problems.every((p) => p.repaired !== undefined), problems };
+}
+
+/** Mounts under the store with no container or no count, and counts with no mount. */
+async function checkMounts(store: Store, repair: boolean, note: (p: Problem) => void): Promise<void> {
+  const containers = new Map((await listContainers(store)).map((c) => [c.id, c]));
+  for (const m of await readMountInfo()) {
+    if (!m.mountPoint.startsWith(`${store.root}/`) || m.fsType !== 'overlay') continue;
+    const rel = m.mountPoint.slice(store.root.length + 1).split('/');
+    const id = rel[0] === 'containers' ? rel[1] : undefined;
+    const counted = id ? ((await readMountRecord(store, id))?.count ?? 0) > 0 : false;
+    if (id && containers.has(id) && counted) continue;
+    note({ kind: 'mount', subject: m.mountPoint, message: 'stale mount (no container or no user)', ...(repair ? { repaired: 'unmounted' } : {}) });
+    if (repair) await unmount(m.mountPoint, true);
+  }
+  const mounted = new Set((await readMountInfo()).map((m) => m.mountPoint));
+  for (const name of await readdir(store.paths.mounts).catch(() => [] as string[])) {
+    if (!name.endsWith('.json')) continue;
+    const id = name.slice(0, -'.json'.length);
+    const c = containers.get(id);
+    const record = await readMountRecord(store, id);
+    const stale = !c || !record || (c.driver === 'overlay' && !mounted.has(record.mountPoint));
+    if (!stale) continue;
+    note({ kind: 'mount', subject: id, message: 'mount count without a mount', ...(repair ? { repaired: 'count reset' } : {}) });
+    if (repair) await rm(join(store.paths.mounts, name), { force: true });
+  }
+}

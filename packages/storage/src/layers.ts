@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { applyLayer, writeFileAtomic, type Image, type Layer } from '@ocikit/oci-image';
+import { chainIds, hexOf } from './chain.js';
+import { withLock } from './lock.js';
+import { LAYER_RECORD, LAYER_TREE, tempName, type DriverName } from './paths.js';
+import type { Store } from './store.js';
+import { scanWhiteouts, writeOverlayWhiteouts } from './whiteouts.js';
+
+const run = promisify(execFile);
+
+export interface LayerRecord {
+  chainId: string;
+  diffId: string;
+  /** The (compressed) blob it was unpacked from. */
+  digest: string;
+  parent: string | undefined;
+  driver: DriverName;
+  created: string;
+}
+
+export interface EnsureOptions {
+  signal?: AbortSignal;
+  /** Called once for each layer this process unpacked (not for ones found ready). */
+  onUnpacked?: (record: LayerRecord) => void;
+}
+
+export async function readLayerRecord(store: Store, driver: DriverName, chainHex: string): Promise<LayerRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(join(store.paths.layer(driver, chainHex), LAYER_RECORD), 'utf8')) as LayerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chain IDs of an image, bottom first. */
+export async function imageChain(image: Image): Promise<string[]> {
+  return chainIds((await image.config()).rootfs.diff_ids);
+}
+
+/**
+ * Make sure every layer of the image is unpacked for `driver`, each exactly
+ * once however many processes ask at the same time: a lock per chain ID,
+ * unpacking into a temporary dir that is renamed into place when complete.
+ */
+export async function ensureLayers(store: Store, driver: DriverName, image: Image, options: EnsureOptions = {}): Promise<string[]> {
+  const layers = await image.layers();
+  const chain = await imageChain(image);
+  for (let i = 0; i < layers.length; i++) {
+    const chainId = chain[i] as string;
+    const hex = hexOf(chainId);
+    if (await readLayerRecord(store, driver, hex)) continue;
+    await withLock(store.paths.locks, `layer-${driver}-${hex}`, async () => {
+      if (await readLayerRecord(store, driver, hex)) return;
+      const record: LayerRecord = {
+        chainId,
+        diffId: await (layers[i] as Layer).diffId(),
+        digest: (layers[i] as Layer).descriptor.digest,
+        parent: chain[i - 1],
+        driver,
+        created: new Date().toISOString(),
+      };
+      await unpackOne(store, record, layers[i] as Layer, options.signal);
+      options.onUnpacked?.(record);
+      store.logger.debug?.(`unpacked layer ${chainId} (${driver})`);
+    }, { staleMs: 30_000 });
+  }
+  return chain;
+}
+
+async function unpackOne(store: Store, record: LayerRecord, layer: Layer, signal?: AbortSignal): Promise<void> {
+  const hex = hexOf(record.chainId);
+  const temp = join(store.paths.tmp, tempName(`layer-${hex.slice(0, 12)}`));
+  const tree = join(temp, LAYER_TREE);
+  await mkdir(temp, { recursive: true });
+  try {
+    if (record.driver === 'overlay') {
+      await mkdir(tree);
+      await unpackOverlayLayer(tree, layer, signal);
+    } else {
+      const parent = record.parent ? join(store.paths.layer('vfs', hexOf(record.parent)), LAYER_TREE) : undefined;
+      if (parent) await copyTree(parent, tree);
+      else await mkdir(tree);
+      await applyToTree(tree, layer, signal);
+    }
+    await writeFileAtomic(join(temp, LAYER_RECORD), `${JSON.stringify(record)}\n`);
+    await rename(temp, store.paths.layer(record.driver, hex)).catch(async (error: NodeJS.ErrnoException) => {
+      // Someone else finished it (a lock taken over after going stale): theirs wins.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+function applyOptions(signal?: AbortSignal) {
+  return { preserveOwners: process.getuid?.() === 0, ...(signal ? { signal } : {}) };
+}
+
+/**
+ * Unpack one layer on its own, for use as an overlay lower dir. The tar is
+ * read twice at once: applied (whiteouts there have nothing below to hide)
+ * and scanned for whiteouts, which then become overlayfs whiteouts.
+ */
+async function unpackOverlayLayer(tree: string, layer: Layer, signal?: AbortSignal): Promise<void> {
+  const tar = await layer.uncompressed(signal);
+  const toApply = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const toScan = new PassThrough({ highWaterMark: 1024 * 1024 });
+  tar.on('error', (e) => {
+    toApply.destroy(e);
+    toScan.destroy(e);
+  });
+  tar.pipe(toApply);
+  tar.pipe(toScan);
+  const [, whiteouts] = await Promise.all([applyLayer(tree, toApply, applyOptions(signal)), scanWhiteouts(toScan, signal)]);
+  await writeOverlayWhiteouts(tree, whiteouts);
+}
+
+/** Apply a layer on top of a full tree (copy driver). */
+async function applyToTree(tree: string, layer: Layer, signal?: AbortSignal): Promise<void> {
+  await applyLayer(tree, await layer.uncompressed(signal), applyOptions(signal));
+}
+
+/** Copy a tree with everything kept (owners, modes, xattrs, hard links, devices); reflinks where the fs can. */
+export async function copyTree(from: string, to: string): Promise<void> {
+  await run('cp', ['-a', '--reflink=auto', from, to]);
+}
+
+export interface LayerListing {
+  chainId: string;
+  driver: DriverName;
+  record: LayerRecord | undefined;
+}
+
+/** Every unpacked layer (and unfinished ones, record undefined) of both drivers. */
+export async function listLayers(store: Store): Promise<LayerListing[]> {
+  const out: LayerListing[] = [];
+  for (const driver of ['overlay', 'vfs'] as const) {
+    const names = await readdir(store.paths.layersDir(driver)).catch(() => [] as string[]);
+    for (const hex of names.sort()) {
+      if (hex.startsWith('.')) continue;
+      out.push({ chainId: `sha256:${hex}`, driver, record: await readLayerRecord(store, driver, hex) });
+    }
+  }
+  return out;
+}
+
+export async function layerExists(store: Store, driver: DriverName, chainHex: string): Promise<boolean> {
+  return stat(join(store.paths.layer(driver, chainHex), LAYER_RECORD)).then(() => true, () => false);
+}

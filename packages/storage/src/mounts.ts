@@ -1,0 +1,102 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@ocikit/oci-image';
+import { hexOf } from './chain.js';
+import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
+import { ContainerMountedError } from './errors.js';
+import { withLock } from './lock.js';
+import { isMounted, mountOverlay, unmount } from './overlay.js';
+import { LAYER_TREE } from './paths.js';
+import type { Store } from './store.js';
+
+export interface MountRecord {
+  count: number;
+  mountPoint: string;
+}
+
+export async function readMountRecord(store: Store, id: string): Promise<MountRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(store.paths.mountRecord(id), 'utf8')) as MountRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMountRecord(store: Store, id: string, record: MountRecord | undefined): Promise<void> {
+  if (!record || record.count <= 0) await rm(store.paths.mountRecord(id), { force: true });
+  else await writeFileAtomic(store.paths.mountRecord(id), `${JSON.stringify(record)}\n`);
+}
+
+/** Where a container's filesystem appears when mounted. */
+export function mountPointOf(store: Store, c: ContainerRecord): string {
+  return join(store.paths.container(c.id), c.driver === 'overlay' ? containerDirs.merged : containerDirs.rootfs);
+}
+
+function mountLock(id: string): string {
+  return `mount-${id}`;
+}
+
+/**
+ * Mount a container's filesystem and count the user; a second user gets the
+ * same mount point. A count whose mount vanished (reboot, crash, someone's
+ * umount) is reset, so the mount is made again.
+ */
+export async function mountContainer(store: Store, idOrName: string): Promise<{ id: string; mountPoint: string; count: number }> {
+  const c = await findContainer(store, idOrName);
+  const mountPoint = mountPointOf(store, c);
+  return withLock(store.paths.locks, mountLock(c.id), async () => {
+    const record = await readMountRecord(store, c.id);
+    let count = record?.count ?? 0;
+    if (c.driver === 'overlay') {
+      const mounted = await isMounted(mountPoint);
+      if (!mounted) {
+        await mountOverlay(overlaySpec(store, c, mountPoint));
+        count = 0;
+      } else if (count === 0) {
+        count = 0; // mounted but not counted (a crashed user): adopt it
+      }
+    }
+    count += 1;
+    await writeMountRecord(store, c.id, { count, mountPoint });
+    return { id: c.id, mountPoint, count };
+  });
+}
+
+function overlaySpec(store: Store, c: ContainerRecord, target: string) {
+  const dir = store.paths.container(c.id);
+  const layersDir = store.paths.layersDir('overlay');
+  const lower = [...c.layers].reverse().map((chainId) => `${hexOf(chainId)}/${LAYER_TREE}`);
+  // overlayfs needs a lower dir; an image without layers gets an empty one.
+  if (lower.length === 0) lower.push(join(dir, containerDirs.empty));
+  return { lower, layersDir, upper: join(dir, containerDirs.upper), work: join(dir, containerDirs.work), target };
+}
+
+export interface UnmountOptions {
+  /** Unmount whatever the count says. */
+  force?: boolean;
+}
+
+/** Drop one user; the last one unmounts. Returns the users left. */
+export async function unmountContainer(store: Store, idOrName: string, options: UnmountOptions = {}): Promise<{ id: string; count: number }> {
+  const c = await findContainer(store, idOrName);
+  return withLock(store.paths.locks, mountLock(c.id), () => unmountLocked(store, c, options.force ?? false));
+}
+
+async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): Promise<{ id: string; count: number }> {
+  const record = await readMountRecord(store, c.id);
+  const mountPoint = mountPointOf(store, c);
+  const count = force ? 0 : Math.max(0, (record?.count ?? 0) - 1);
+  if (count === 0 && c.driver === 'overlay' && (await isMounted(mountPoint))) await unmount(mountPoint);
+  await writeMountRecord(store, c.id, count ? { count, mountPoint } : undefined);
+  return { id: c.id, count };
+}
+
+/** Refuse while mounted (unless forced, then unmount); used by rm. */
+export async function releaseMounts(store: Store, c: ContainerRecord, force: boolean): Promise<void> {
+  await withLock(store.paths.locks, mountLock(c.id), async () => {
+    const record = await readMountRecord(store, c.id);
+    const mounted = c.driver === 'overlay' ? await isMounted(mountPointOf(store, c)) : false;
+    if (!force && record && record.count > 0 && (mounted || c.driver === 'vfs')) throw new ContainerMountedError(c.id, record.count);
+    await unmountLocked(store, c, true);
+  });
+}

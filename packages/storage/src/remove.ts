@@ -1,0 +1,16 @@
+import { findContainer, deleteContainerFiles, type ContainerRecord } from './containers.js';
+import { releaseMounts } from './mounts.js';
+import type { Store } from './store.js';
+
+export interface RemoveContainerOptions {
+  /** Unmount first even if someone still uses the mount. */
+  force?: boolean;
+}
+
+/** Remove a container (refused while mounted, unless forced). Its layers stay for gc. */
+export async function removeContainer(store: Store, idOrName: string, options: RemoveContainerOptions = {}): Promise<ContainerRecord> {
+  const c = await findContainer(store, idOrName);
+  await releaseMounts(store, c, options.force ?? false);
+  await deleteContainerFiles(store, c.id);
+  return c;
+}

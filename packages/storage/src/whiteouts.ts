@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { cleanEntryPath, parseWhiteout, readLayerEntries, UnsafePathError } from '@ocikit/oci-image';
+
+const run = promisify(execFile);
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+export interface Whiteout {
+  /** The folder it sits in, relative, '' for the top. */
+  dir: string;
+  /** The name it hides; undefined for an opaque marker. */
+  name: string | undefined;
+}
+
+/** Read a tar's headers only and list its whiteouts (bodies are skipped). */
+export async function scanWhiteouts(tar: Readable, signal?: AbortSignal): Promise<Whiteout[]> {
+  const found: Whiteout[] = [];
+  for await (const entry of readLayerEntries(tar, signal ? { signal } : {})) {
+    const whiteout = parseWhiteout(cleanEntryPath(entry.path));
+    if (whiteout) found.push({ dir: whiteout.dir, name: whiteout.kind === 'opaque' ? undefined : whiteout.name });
+  }
+  return found;
+}
+
+/**
+ * The real folder `rel` inside `root`, created when missing; refuses to go
+ * through a symlink (a layer must not make us write outside its tree).
+ */
+export async function safeDir(root: string, rel: string): Promise<string> {
+  let current = root;
+  for (const part of rel.split('/').filter(Boolean)) {
+    current = join(current, part);
+    const info = await lstat(current).catch(() => undefined);
+    if (!info) await mkdir(current, { mode: 0o755 });
+    else if (!info.isDirectory()) throw new UnsafePathError(rel, `${part} is not a folder`);
+  }
+  return current;
+}
+
+/** Turn the whiteouts of an unpacked layer into overlayfs form: 0/0 char devices and the opaque xattr. */
+export async function writeOverlayWhiteouts(root: string, whiteouts: readonly Whiteout[]): Promise<void> {
+  for (const w of whiteouts) {
+    const dir = await safeDir(root, w.dir);
+    if (w.name === undefined) {
+      await rm(join(dir, OPAQUE_MARKER), { force: true });
+      await run('setfattr', ['-h', '-n', OPAQUE_XATTR, '-v', 'y', dir]);
+      continue;
+    }
+    await rm(join(dir, WHITEOUT_PREFIX + w.name), { force: true, recursive: true });
+    await rm(join(dir, w.name), { force: true, recursive: true });
+    await run('mknod', ['-m', '0', join(dir, w.name), 'c', '0', '0']);
+  }
+}
+
+/** Is this lstat result an overlayfs whiteout? */
+export function isOverlayWhiteout(info: { isCharacterDevice(): boolean; rdev: number }): boolean {
+  return info.isCharacterDevice() && info.rdev === 0;
+}
