@@ -33,31 +33,38 @@ export function loadZstd(): Promise<ZstdModule> {
   return zstdModule;
 }
 
-/** Read at least n bytes (fewer at the end of the stream) without consuming them. */
-async function peek(stream: Readable, n: number): Promise<{ head: Buffer; ended: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (ended: boolean) => {
-      stream.off('readable', onReadable);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      resolve({ head: Buffer.concat(chunks), ended });
-    };
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while ((chunk = stream.read() as Buffer | null) !== null) {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= n) return finish(false);
-      }
-    };
-    const onEnd = () => finish(true);
-    const onError = (e: Error) => reject(e);
-    stream.on('readable', onReadable);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
-  });
+/**
+ * Take at least n bytes off the front of a stream (fewer if it is shorter),
+ * and give back a stream of the whole content: the head, then the rest of
+ * the same iterator, with backpressure and errors kept.
+ */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; whole: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < n) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const whole = Readable.from(rest(), { objectMode: false });
+  whole.once('close', () => void iterator.return?.());
+  return { head, whole };
 }
 
 /**
@@ -66,17 +73,18 @@ async function peek(stream: Readable, n: number): Promise<{ head: Buffer; ended:
  * tar is accepted there (as containers/image does).
  */
 export async function decompressStream(input: Readable, declared: Compression): Promise<Readable> {
-  const { head, ended } = await peek(input, 4);
+  const { head, whole: source } = await peek(input, 4);
   const found = detectCompression(head);
   if (found !== declared && !(declared === 'gzip' && found === 'none')) {
+    source.destroy();
     input.destroy();
     throw new CompressionMismatchError(declared, found);
   }
-  const source = ended ? Readable.from(head.length ? [head] : []) : input;
-  if (!ended) input.unshift(head);
   if (found === 'none') return source;
   const decoder = found === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new (await loadZstd()).DecompressStream();
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  // Registered before pipeline's own handler, so readers see the wrapped error, not zlib's.
+  decoder.once('error', (error: Error) => out.destroy(wrapDecodeError(error, found)));
   pipeline(source, decoder, out, (error) => {
     if (error && !out.destroyed) out.destroy(wrapDecodeError(error, found));
   });

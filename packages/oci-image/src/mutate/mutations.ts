@@ -7,8 +7,6 @@ import type { HistoryEntry, ImageConfig, Platform } from '../types.js';
 import { ComposedImage, partsOf, type ImageParts } from './composed-image.js';
 import { applyConfigPatch, type ConfigPatch } from './config-patch.js';
 
-export { ComposedImage, partsOf, type ImageParts } from './composed-image.js';
-export { applyConfigPatch, type ConfigPatch } from './config-patch.js';
 
 /** Derive a new image from a base by changing its parts; nothing is read until asked. */
 export function mutate(base: Image, change: (parts: ImageParts) => ImageParts | Promise<ImageParts>): Image {
@@ -116,4 +114,3 @@ export function rebase(image: Image, oldBase: Image, newBase: Image): Image {
     return { ...top, config, layers: [...next.layers, ...ownLayers] };
   }, image.origin);
 }
-export { indexOf, type IndexEntry } from './composed-index.js';
