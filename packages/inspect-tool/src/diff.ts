@@ -1,5 +1,4 @@
 import type { Image, ImageConfig } from '@ocikit/oci-image';
-import { configOf } from './documents.js';
 import { walk, getNode, type FsNode } from './fs-tree.js';
 import { mergeLayers, type MergedFs } from './merge.js';
 import { diffPackages, PACKAGE_DATABASES, PARSERS, type PackageDiff, type PackageManager } from './packages.js';
@@ -123,7 +122,9 @@ export interface DiffOptions {
 /** Compare two images: files (with content hashes), config fields, and installed packages. */
 export async function diffImages(first: Image, second: Image, options: DiffOptions = {}): Promise<ImageDiff> {
   const types = new Set(options.types?.length ? options.types : DIFF_TYPES);
-  const [c1, c2] = await Promise.all([configOf(first), configOf(second)]);
+  const [config1, config2] = await Promise.all([first.config(), second.config()]);
+  const c1 = { config: config1 };
+  const c2 = { config: config2 };
   const result: ImageDiff = {};
   if (types.has('config')) result.config = diffConfigs(c1.config, c2.config);
   const managers = (['apt', 'apk', 'npm'] as const).filter((m) => types.has(m));

@@ -1,5 +1,4 @@
 import type { Image, ImageConfig, Manifest } from '@ocikit/oci-image';
-import { configOf, manifestOf } from './documents.js';
 import { mergeLayers, type LayerChanges, type MergedFs } from './merge.js';
 
 export interface HistoryRow {
@@ -25,7 +24,7 @@ export interface HistoryRow {
  * of their own.
  */
 export async function imageHistory(image: Image, options: { signal?: AbortSignal } = {}): Promise<HistoryRow[]> {
-  const [manifest, { config }] = await Promise.all([manifestOf(image), configOf(image)]);
+  const [manifest, config] = await Promise.all([image.manifest(), image.config()]);
   return historyRows(manifest, config, await mergeLayers(await image.layers(), { signal: options.signal }));
 }
 

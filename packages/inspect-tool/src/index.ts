@@ -1,8 +1,7 @@
 export { inspectImage, inspectFields, goTime, type InspectResult, type LayerData, type InspectOptions } from './inspect.js';
 export { renderTemplate, goString, TemplateError } from './template.js';
-export { openReference, withImage, type OpenOptions, type OpenedReference } from './open.js';
+export { openReference, withImage, selectImage, type OpenOptions, type OpenedReference } from './open.js';
 export { transportsFor, transportNames, type TransportOptions } from './transports.js';
-export { manifestOf, configOf, indexOf, selectImage } from './documents.js';
 export { mergeLayers, visibleBytes, type MergedFs, type MergeOptions, type LayerChanges, type WastedFile } from './merge.js';
 export { cleanPath, resolvePath, walk, getNode, type FsNode, type NodeType } from './fs-tree.js';
 export { imageFs, listFiles, listTree, openFile, NoSuchFileError, type ListedEntry, type ListOptions } from './files.js';

@@ -1,5 +1,4 @@
 import type { Image, ImageConfig, Manifest } from '@ocikit/oci-image';
-import { configOf, manifestOf } from './documents.js';
 
 /** One layer as `skopeo inspect` lists it in LayersData. */
 export interface LayerData {
@@ -30,6 +29,11 @@ export interface InspectOptions {
   name?: string;
   /** Tags of the repository, for registry references (skopeo's RepoTags). */
   repoTags?: string[];
+  /**
+   * The digest to report: skopeo reports the digest of what the reference
+   * names, so an index's digest when the image was chosen from an index.
+   */
+  digest?: string;
 }
 
 /**
@@ -70,6 +74,6 @@ export function inspectFields(digest: string, manifest: Manifest, config: ImageC
 
 /** What `oci-inspect inspect` prints for an image: reads the manifest and the config, never a layer. */
 export async function inspectImage(image: Image, options: InspectOptions = {}): Promise<InspectResult> {
-  const [manifest, { config }, digest] = await Promise.all([manifestOf(image), configOf(image), image.digest()]);
-  return inspectFields(digest, manifest, config, options);
+  const [manifest, config, digest] = await Promise.all([image.manifest(), image.config(), image.digest()]);
+  return inspectFields(options.digest ?? digest, manifest, config, options);
 }

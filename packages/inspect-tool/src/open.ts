@@ -7,7 +7,6 @@ import {
   type OperationOptions,
   type Platform,
 } from '@ocikit/oci-image';
-import { selectImage } from './documents.js';
 import { transportsFor, type TransportOptions } from './transports.js';
 
 export interface OpenOptions extends OperationOptions, TransportOptions {
@@ -33,6 +32,11 @@ export async function openReference(input: string, options: OpenOptions = {}): P
     await source.close().catch(() => {});
     throw error;
   }
+}
+
+/** The image a reference names; an index resolves to the one for the platform (default: this machine's). */
+export async function selectImage(artifact: Image | ImageIndex, platform?: Platform): Promise<Image> {
+  return artifact.kind === 'image' ? artifact : artifact.image(platform);
 }
 
 /** Run `fn` on the image a reference names (an index resolves to one platform), closing the source after. */

@@ -1,7 +1,6 @@
 import { printJson, printLine } from '@ocikit/oci-image/cli';
 import { diffImages, type DiffType, type FileChange, type ImageDiff } from '../diff.js';
-import { selectImage } from '../documents.js';
-import { openReference } from '../open.js';
+import { openReference, selectImage } from '../open.js';
 import type { CommandContext } from './dispatch.js';
 import { humanBytes, table } from './format.js';
 

@@ -1,8 +1,7 @@
 import { printJson, printLine } from '@ocikit/oci-image/cli';
 import type { ImageSource } from '@ocikit/oci-image';
-import { configOf, manifestOf, selectImage } from '../documents.js';
 import { inspectImage, type InspectOptions } from '../inspect.js';
-import { openReference } from '../open.js';
+import { openReference, selectImage } from '../open.js';
 import { renderTemplate } from '../template.js';
 import type { CommandContext } from './dispatch.js';
 
@@ -33,12 +32,11 @@ export async function run(ctx: CommandContext): Promise<void> {
     if (raw && !config) return await write(await opened.artifact.rawManifest());
     const image = await selectImage(opened.artifact, ctx.open.platform);
     if (config) {
-      const { raw: bytes, config: parsed } = await configOf(image);
-      return raw ? await write(bytes) : printJson(parsed);
+      return raw ? await write(await image.rawConfig()) : printJson(await image.config());
     }
     // The tag list (registries only) is fetched while the manifest and config are.
-    const [extra] = await Promise.all([registryFields(input, opened.source), manifestOf(image), configOf(image)]);
-    const full = await inspectImage(image, extra);
+    const [extra] = await Promise.all([registryFields(input, opened.source), image.manifest(), image.config()]);
+    const full = await inspectImage(image, { ...extra, digest: await opened.artifact.digest() });
     const template = ctx.str('format');
     if (template !== undefined) printLine(renderTemplate(template, full));
     else printJson(full);
