@@ -94,10 +94,10 @@ describe('inspect', () => {
       expect(JSON.parse(ours.stdout).Layers).toEqual(image.layers);
       const flags = ['--override-os', os, '--override-arch', architecture, ...(variant ? ['--override-variant', variant] : [])];
       const [a, b] = await Promise.all([inspectCli('inspect', ...flags, mf.ref), run('skopeo', ['inspect', ...flags, mf.ref])]);
-      const ours = JSON.parse(a.stdout) as Record<string, unknown>;
+      const mine = JSON.parse(a.stdout) as Record<string, unknown>;
       const theirs = JSON.parse(b.stdout) as Record<string, unknown>;
-      for (const field of SKOPEO_FIELDS) expect([field, ours[field]]).toEqual([field, theirs[field]]);
-      sameVariant(ours, theirs);
+      for (const field of SKOPEO_FIELDS) expect([field, mine[field]]).toEqual([field, theirs[field]]);
+      sameVariant(mine, theirs);
     }
     const raw = await inspectCli('inspect', '--raw', mf.ref);
     expect(digestOf(raw.stdoutBytes)).toBe(mf.indexDigest);
