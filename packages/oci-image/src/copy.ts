@@ -23,6 +23,8 @@ export interface CopyOptions {
   signal?: AbortSignal;
   logger?: Logger;
   onProgress?: (event: CopyProgress) => void;
+  /** Times a blob is sent when the destination reports a retryable failure (default 3). */
+  blobAttempts?: number;
 }
 
 export interface CopyResult {
@@ -128,16 +130,28 @@ async function copyBlob(blob: Blob, image: Image, state: CopyState): Promise<voi
     return;
   }
   report('started', 0);
-  const stream = await blob.open(options.signal);
-  let transferred = 0;
-  if (options.onProgress) {
-    stream.on('data', (chunk: Buffer) => {
-      transferred += chunk.length;
-      report('progress', transferred);
-    });
-    stream.pause();
+  // A stream can be sent once: when a destination flags a failure as retryable
+  // (a dropped upload), the blob is opened again and sent again.
+  const attempts = Math.max(1, options.blobAttempts ?? 3);
+  for (let attempt = 1; ; attempt++) {
+    const stream = await blob.open(options.signal);
+    let transferred = 0;
+    if (options.onProgress) {
+      stream.on('data', (chunk: Buffer) => {
+        transferred += chunk.length;
+        report('progress', transferred);
+      });
+      stream.pause();
+    }
+    try {
+      await dst.putBlob(d, stream, signalOpt);
+      break;
+    } catch (error) {
+      stream.destroy();
+      if (attempt >= attempts || (error as { retryable?: unknown })?.retryable !== true || options.signal?.aborted) throw error;
+      options.logger?.debug?.(`blob ${d.digest}: ${(error as Error).message}; sending it again`);
+    }
   }
-  await dst.putBlob(d, stream, signalOpt);
   state.stats.copied++;
   state.stats.bytes += d.size;
   report('done', d.size);
