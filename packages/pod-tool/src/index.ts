@@ -1,1 +1,15 @@
-export {};
+export * from './errors.js';
+export * from './context.js';
+export * from './runtime/spec.js';
+export * from './runtime/run-spec.js';
+export * from './runtime/bundle.js';
+export * from './runtime/runtime.js';
+export * from './runtime/run.js';
+export * from './options/parse.js';
+export * from './containers/records.js';
+export * from './containers/create.js';
+export * from './containers/lifecycle.js';
+export * from './containers/exec.js';
+export * from './containers/logs.js';
+export * from './containers/log-format.js';
+export * from './network/network.js';

@@ -1,0 +1,148 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolveRuntime, type PodContext } from '../context.js';
+import { PodError, RuntimeError } from '../errors.js';
+import { tearDownNetwork } from '../network/network.js';
+import { startContainer, type ContainerProcess } from '../runtime/run.js';
+import { runtimeDelete, runtimeKill, runtimeState } from '../runtime/runtime.js';
+import { readExit, readPid, removeRecord, writeExit, type ContainerRecord } from './records.js';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid?: number;
+  exitCode?: number;
+  finishedAt?: string;
+}
+
+/** The container's status: its exit record first, then what the runtime says. */
+export async function containerState(context: PodContext, record: ContainerRecord): Promise<ContainerState> {
+  const exit = await readExit(context.paths, record.id);
+  if (exit) return { status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  const runtime = await resolveRuntime(context, record.runtime);
+  const state = await runtimeState(runtime, record.id);
+  if (state && (state.status === 'running' || state.status === 'paused')) return { status: state.status, pid: state.pid };
+  if (state?.status === 'created') return { status: 'created', pid: state.pid };
+  // Unknown to the runtime: never started, or ended without anyone recording it.
+  return { status: (await readPid(context.paths, record.id)) ? 'exited' : 'created' };
+}
+
+export interface AttachOptions {
+  stdio?: StdioOptions;
+  ttyHost?: 'stdin' | 'script';
+  preserveFds?: number;
+  signal?: AbortSignal;
+  /** Called once the runtime child runs, e.g. to forward signals to it. */
+  onStart?: (proc: ContainerProcess) => void;
+}
+
+/** Run the container in the foreground; returns its exit code. */
+export async function runAttached(context: PodContext, record: ContainerRecord, options: AttachOptions = {}): Promise<number> {
+  const runtime = await resolveRuntime(context, record.runtime);
+  const runOptions: Parameters<typeof startContainer>[1] = { runtime, id: record.id, pidFile: context.paths.pidFile(record.id) };
+  if (options.stdio) runOptions.stdio = options.stdio;
+  if (options.ttyHost) runOptions.ttyHost = options.ttyHost;
+  if (options.preserveFds) runOptions.preserveFds = options.preserveFds;
+  if (options.signal) runOptions.signal = options.signal;
+  const proc = startContainer(context.paths.bundle(record.id), runOptions);
+  options.onStart?.(proc);
+  const code = await proc.exited;
+  const started = (await readPid(context.paths, record.id)) !== undefined;
+  if (started) await writeExit(context.paths, record.id, code);
+  if (record.autoRemove) await removeContainer(context, record, { force: true });
+  if (!started) {
+    throw new RuntimeError(runtime.name, `could not start container ${record.name} (exit ${code})`, code, { hint: 'see the runtime error above' });
+  }
+  return code;
+}
+
+/** The compiled monitor script beside this module (from sources, the built copy in dist). */
+export function monitorScript(): string {
+  const here = fileURLToPath(new URL('../monitor-main.js', import.meta.url));
+  if (existsSync(here)) return here;
+  return here.replace(/\/src\/monitor-main\.js$/, '/dist/monitor-main.js');
+}
+
+/**
+ * Start the container detached: a small monitor process (in its own session,
+ * outliving this one, as conmon does) runs the runtime, writes the output to
+ * the log and records the exit code. Resolves once the container runs.
+ */
+export async function startDetached(context: PodContext, record: ContainerRecord): Promise<number> {
+  const args = [monitorScript(), context.paths.runroot, record.id, context.searchPath, context.cniPath];
+  const child = spawn(context.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.once('error', reject);
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
+    child.stdout!.once('end', () => resolve(text.split('\n')[0] ?? ''));
+  });
+  child.stdout!.destroy();
+  child.unref();
+  if (line.startsWith('started ')) return Number(line.slice(8));
+  throw new RuntimeError(record.runtime.split('/').pop() ?? 'runtime', line.replace(/^error /, '') || 'the monitor failed to start the container');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Wait for the container to end; resolves with its exit code (-1 when unknown), or undefined on timeout. */
+export async function waitForExit(context: PodContext, record: ContainerRecord, timeoutMs = Infinity, signal?: AbortSignal): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let notRunningSince: number | undefined;
+  for (;;) {
+    signal?.throwIfAborted();
+    const state = await containerState(context, record);
+    if (state.status === 'exited' && state.exitCode !== undefined) return state.exitCode;
+    if (state.status !== 'running' && state.status !== 'paused') {
+      // The one who waits on the runtime writes the exit record just after; give it a moment.
+      notRunningSince ??= Date.now();
+      if (Date.now() - notRunningSince > 2000) return state.status === 'created' && !(await readPid(context.paths, record.id)) ? undefined : -1;
+    }
+    if (Date.now() >= deadline) return undefined;
+    await sleep(25);
+  }
+}
+
+export async function killContainer(context: PodContext, record: ContainerRecord, signal = 'SIGKILL'): Promise<void> {
+  const state = await containerState(context, record);
+  if (state.status !== 'running' && state.status !== 'paused') {
+    throw new PodError('ERR_POD_NOT_RUNNING', `container ${record.name} is not running`);
+  }
+  const runtime = await resolveRuntime(context, record.runtime);
+  await runtimeKill(runtime, record.id, signal, signal === 'SIGKILL' || signal === '9');
+}
+
+/** Stop: the stop signal, then SIGKILL after the timeout (seconds). Returns the exit code. */
+export async function stopContainer(context: PodContext, record: ContainerRecord, timeoutSeconds = record.stopTimeout): Promise<number | undefined> {
+  const state = await containerState(context, record);
+  if (state.status !== 'running' && state.status !== 'paused') return state.exitCode;
+  const runtime = await resolveRuntime(context, record.runtime);
+  await runtimeKill(runtime, record.id, record.stopSignal).catch(() => undefined);
+  const code = await waitForExit(context, record, timeoutSeconds * 1000);
+  if (code !== undefined) return code;
+  context.logger?.debug(`${record.name} did not stop within ${timeoutSeconds}s: SIGKILL`);
+  await runtimeKill(runtime, record.id, 'SIGKILL', true).catch(() => undefined);
+  return waitForExit(context, record, 10_000);
+}
+
+/** Remove a container: runtime state, network namespace, rootfs hold and our record. */
+export async function removeContainer(context: PodContext, record: ContainerRecord, options: { force?: boolean; releaseRootfs?: (record: ContainerRecord) => Promise<void> } = {}): Promise<void> {
+  const state = await containerState(context, record);
+  const runtime = await resolveRuntime(context, record.runtime);
+  if (state.status === 'running' || state.status === 'paused') {
+    if (!options.force) throw new PodError('ERR_POD_CONTAINER_RUNNING', `container ${record.name} is running`, { hint: 'stop it first or use rm -f' });
+    await runtimeKill(runtime, record.id, 'SIGKILL', true).catch(() => undefined);
+    await waitForExit(context, record, 10_000);
+  }
+  if (await runtimeState(runtime, record.id)) await runtimeDelete(runtime, record.id, true).catch(() => undefined);
+  await tearDownNetwork(context, record);
+  if (options.releaseRootfs) await options.releaseRootfs(record);
+  await removeRecord(context.paths, record);
+}
