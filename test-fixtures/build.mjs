@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the deterministic test images as OCI image layouts.
-//   node test-fixtures/build.mjs OUTDIR [busybox|multilayer|multiarch|artifact ...]
+//   node test-fixtures/build.mjs OUTDIR [busybox|multilayer|multiarch|artifact|formats ...]
 // prints a JSON description (layouts, refs, digests) on stdout.
 // Written without the ocikit library (tar-stream, node:zlib, node:crypto,
 // node:fs only), so that it is an independent oracle for ocikit's own code.
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildArtifact } from './images/artifact.mjs';
 import { buildBusybox } from './images/busybox.mjs';
+import { buildFormats } from './images/formats.mjs';
 import { buildMultiArch } from './images/multiarch.mjs';
 import { buildMultiLayer } from './images/multilayer.mjs';
 
@@ -18,12 +19,14 @@ export { BUSYBOX_APPLETS, BUSYBOX_GROUP, BUSYBOX_PASSWD, buildBusybox, busyboxEn
 export { LONG_NAME, LONG_PATH, buildMultiLayer, expectedMultiLayerTree, multiLayerSpecs } from './images/multilayer.mjs';
 export { MULTIARCH_PLATFORMS, buildMultiArch, platformString } from './images/multiarch.mjs';
 export { ARTIFACT_CONTENT, ARTIFACT_LAYER_TYPE, ARTIFACT_TYPE, buildArtifact } from './images/artifact.mjs';
+export { DOCKER_MEDIA_TYPES, OCI_LAYER_TAR, buildFormats } from './images/formats.mjs';
 
 export const FIXTURE_BUILDERS = {
   busybox: buildBusybox,
   multilayer: buildMultiLayer,
   multiarch: buildMultiArch,
   artifact: buildArtifact,
+  formats: buildFormats,
 };
 
 export const FIXTURE_NAMES = Object.keys(FIXTURE_BUILDERS);

@@ -19,11 +19,13 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function layoutFiles(layout: string): Promise<Map<string, Buffer>> {
+/** Every file under dir, by relative path. */
+async function allFiles(dir: string, prefix = ''): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  for (const name of ['oci-layout', 'index.json']) files.set(name, await readFile(path.join(layout, name)));
-  for (const blob of await readdir(path.join(layout, 'blobs', 'sha256'))) {
-    files.set(`blobs/sha256/${blob}`, await readFile(path.join(layout, 'blobs', 'sha256', blob)));
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [name, bytes] of await allFiles(path.join(dir, entry.name), relative)) files.set(name, bytes);
+    else files.set(relative, await readFile(path.join(dir, entry.name)));
   }
   return files;
 }
@@ -47,12 +49,11 @@ describe('test-fixtures are deterministic', () => {
     const second = await builder.buildFixtures(await tempDir('ocikit-fx-b-'));
     const strip = (value: Fixtures) => JSON.parse(JSON.stringify(value).replaceAll(value.root, 'ROOT'));
     expect(strip(second)).toEqual(strip(first));
-    for (const name of builder.FIXTURE_NAMES) {
-      const a = await layoutFiles(path.join(first.root, name));
-      const b = await layoutFiles(path.join(second.root, name));
-      expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
-      for (const [file, bytes] of a) expect(b.get(file)?.equals(bytes), `${name}/${file}`).toBe(true);
-    }
+    const a = await allFiles(first.root);
+    const b = await allFiles(second.root);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    expect(a.size).toBeGreaterThan(30);
+    for (const [file, bytes] of a) expect(b.get(file)?.equals(bytes), file).toBe(true);
   });
 
   it('gzip has a fixed header (no mtime, OS byte 255) and round-trips through zlib', async () => {
@@ -65,8 +66,8 @@ describe('test-fixtures are deterministic', () => {
 
   it('every blob is stored under its own sha256', async () => {
     const { createHash } = await import('node:crypto');
-    for (const name of ['busybox', 'multilayer', 'multiarch', 'artifact'] as const) {
-      const layout = fx[name].layout;
+    for (const layout of [fx.busybox.layout, fx.multilayer.layout, fx.multiarch.layout, fx.artifact.layout, fx.formats.layout]) {
+      const name = path.basename(layout);
       for (const blob of await readdir(path.join(layout, 'blobs', 'sha256'))) {
         const bytes = await readFile(path.join(layout, 'blobs', 'sha256', blob));
         expect(createHash('sha256').update(bytes).digest('hex'), `${name} ${blob}`).toBe(blob);
@@ -151,5 +152,31 @@ describe('artifact fixture', () => {
     const subject = JSON.parse((await run('skopeo', ['inspect', '--raw', fx.artifact.subject.ref])).stdout);
     expect(subject.layers).toHaveLength(1);
     expect(await readFile(blobPath(fx.artifact.layout, fx.artifact.blobDigest), 'utf8')).toBe(ARTIFACT_CONTENT);
+  });
+});
+
+describe('formats fixture', () => {
+  it('skopeo reads the uncompressed image, the nested index and the Docker schema2 dir: images', async () => {
+    const f = fx.formats;
+    const plain = JSON.parse((await run('skopeo', ['inspect', '--raw', f.uncompressed.ref])).stdout);
+    expect(plain.layers[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: f.uncompressed.layerDigest });
+    expect(f.uncompressed.layerDigest).toBe(f.uncompressed.diffId); // an uncompressed layer is its own diffID
+    const nested = JSON.parse((await run('skopeo', ['inspect', '--raw', f.nested.ref])).stdout);
+    expect(nested.manifests[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: f.nested.innerDigest });
+    const docker = JSON.parse((await run('skopeo', ['inspect', f.dockerV2s2.ref])).stdout);
+    expect(docker.Digest).toBe(f.dockerV2s2.manifestDigest);
+    expect(docker.Layers).toEqual([f.dockerV2s2.layerDigest]);
+    const list = JSON.parse((await run('skopeo', ['inspect', '--raw', f.dockerList.ref])).stdout);
+    expect(list.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect(list.manifests.map((m: { digest: string }) => m.digest)).toEqual(f.dockerList.manifests.map((m) => m.digest));
+  });
+
+  it('skopeo copies the whole Docker manifest list (every child and blob) byte for byte', async () => {
+    const dest = path.join(await tempDir('ocikit-fx-list-'), 'copy');
+    await run('skopeo', ['copy', '-q', '--all', '--preserve-digests', fx.formats.dockerList.ref, `dir:${dest}`]);
+    const original = await allFiles(fx.formats.dockerList.dir);
+    const copied = await allFiles(dest);
+    expect([...copied.keys()].sort()).toEqual([...original.keys()].sort());
+    for (const [file, bytes] of original) expect(copied.get(file)?.equals(bytes), file).toBe(true);
   });
 });

@@ -54,15 +54,26 @@ export interface ArtifactFixture {
   subject: { tag: string; ref: string; manifestDigest: string; size: number };
 }
 
+/** Other manifest forms: an OCI layout and two skopeo dir: images. */
+export interface FormatsFixture {
+  /** The OCI layout holding the `uncompressed` and `nested` tags. */
+  layout: string;
+  uncompressed: { ref: string; manifestDigest: string; layerDigest: string; diffId: string };
+  nested: { ref: string; outerDigest: string; innerDigest: string; imageDigest: string };
+  dockerV2s2: { dir: string; ref: string; manifestDigest: string; configDigest: string; layerDigest: string; diffId: string; platform: Platform };
+  dockerList: { dir: string; ref: string; digest: string; manifests: { digest: string; platform: Platform }[] };
+}
+
 export interface Fixtures {
   root: string;
   busybox: ImageFixture;
   multilayer: ImageFixture;
   multiarch: MultiArchFixture;
   artifact: ArtifactFixture;
+  formats: FormatsFixture;
 }
 
-export type FixtureName = 'busybox' | 'multilayer' | 'multiarch' | 'artifact';
+export type FixtureName = 'busybox' | 'multilayer' | 'multiarch' | 'artifact' | 'formats';
 
 /** One entry of a file tree, as expectedMultiLayerTree() and readTree() give it. */
 export interface TreeEntry {
@@ -86,6 +97,7 @@ interface BuilderModule {
   ARTIFACT_TYPE: string;
   BUSYBOX_APPLETS: string[];
   MULTIARCH_PLATFORMS: Platform[];
+  DOCKER_MEDIA_TYPES: Record<'manifest' | 'list' | 'config' | 'layerGzip', string>;
   FIXED_MTIME: Date;
   gzipDeterministic(data: Buffer): Buffer;
   tarArchive(specs: unknown[]): Promise<Buffer>;
