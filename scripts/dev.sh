@@ -61,7 +61,8 @@ setup_node_modules() {
   # Node headers instead of letting it download them.
   export npm_config_nodedir=/usr
   log "pnpm install --frozen-lockfile"
-  pnpm install --frozen-lockfile --prefer-offline
+  # No prompt without a TTY (CI) if node_modules must be rebuilt from scratch.
+  pnpm install --frozen-lockfile --prefer-offline --config.confirmModulesPurge=false
   log "pnpm build"
   pnpm build
 }
