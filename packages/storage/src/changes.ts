@@ -126,18 +126,40 @@ async function walkUpper(upper: string, base: string | undefined, opaque: Set<st
   return changed;
 }
 
-/** Dirs of the upper dir that carry the overlay opaque xattr, relative paths. */
-export async function opaqueDirs(upper: string): Promise<Set<string>> {
-  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-m', `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`, upper], {
-    maxBuffer: 64 * 1024 * 1024,
+export interface UpperXattrs {
+  /** Dirs (relative) that carry the overlay opaque xattr. */
+  opaque: Set<string>;
+  /** Other extended attributes, by absolute path, without overlayfs' own trusted.overlay.*. */
+  xattrs: Map<string, Map<string, Buffer>>;
+}
+
+/** Every extended attribute of an upper dir, read with one getfattr run. */
+export async function upperXattrs(upper: string): Promise<UpperXattrs> {
+  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-m', '-', '-e', 'base64', upper], {
+    maxBuffer: 256 * 1024 * 1024,
   }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
-  const out = new Set<string>();
+  const result: UpperXattrs = { opaque: new Set(), xattrs: new Map() };
   let file: string | undefined;
   for (const line of stdout.split('\n')) {
-    if (line.startsWith('# file: ')) file = line.slice('# file: '.length);
-    else if (file && line.startsWith(`${OPAQUE_XATTR}=`) && line.includes('"y"')) out.add(file.slice(upper.length + 1));
+    if (line.startsWith('# file: ')) {
+      file = line.slice('# file: '.length);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (!file || eq <= 0) continue;
+    const name = line.slice(0, eq);
+    const raw = line.slice(eq + 1);
+    const value = raw.startsWith('0s') ? Buffer.from(raw.slice(2), 'base64') : Buffer.from(raw.replace(/^"|"$/g, ''), 'utf8');
+    if (name === OPAQUE_XATTR) {
+      if (value.toString() === 'y' && file.length > upper.length) result.opaque.add(file.slice(upper.length + 1));
+      continue;
+    }
+    if (name.startsWith('trusted.overlay.')) continue;
+    let forFile = result.xattrs.get(file);
+    if (!forFile) result.xattrs.set(file, (forFile = new Map()));
+    forFile.set(name, value);
   }
-  return out;
+  return result;
 }
 
 /**
@@ -170,7 +192,7 @@ export async function containerChanges(store: Store, idOrName: string): Promise<
   const changes: Change[] = [];
   if (c.driver === 'overlay') {
     const upper = join(dir, containerDirs.upper);
-    const opaque = await opaqueDirs(upper);
+    const { opaque } = await upperXattrs(upper);
     await withBaseTree(store, c, (base) => walkUpper(upper, base, opaque, '', changes));
     return { changes, source: upper };
   }

@@ -18,3 +18,4 @@ export { storeInfo, type StoreInfo } from './info.js';
 export { storageTransport, parseStorageReference, formatStorageReference, StoreDestination, type StorageReference, type StorageTransportOptions } from './transport.js';
 export { StoreImageSource } from './image-source.js';
 export { canMountOverlay, readMountInfo } from './overlay.js';
+export { defaultStoreLocation, storeLocation, type StoreLocation } from './defaults.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { createLayer, layerOfChanges, walkTree, type Change, type Compression, type CreatedLayer } from '@ocikit/oci-image';
+import { Readable } from 'node:stream';
+import { createLayer, tarOfChanges, walkTree, writeLayerBlob, type Change, type Compression, type CreatedLayer } from '@ocikit/oci-image';
 import { hexOf } from './chain.js';
-import { opaqueDirs } from './changes.js';
+import { upperXattrs } from './changes.js';
 import { containerDirs, type ContainerRecord } from './containers.js';
 import { LAYER_TREE } from './paths.js';
 import type { Store } from './store.js';
@@ -20,8 +21,7 @@ function sortKey(change: Change): string {
 }
 
 /** The overlay upper dir as layer changes: 0/0 char devices are whiteouts, opaque dirs get the marker. */
-async function upperChanges(upper: string, signal?: AbortSignal): Promise<Change[]> {
-  const opaque = await opaqueDirs(upper);
+function upperChanges(upper: string, opaque: Set<string>, signal?: AbortSignal): Change[] {
   const changes: Change[] = [];
   for (const node of walkTree(upper, signal)) {
     if (node.type === 'char' && node.devmajor === 0 && node.devminor === 0) {
@@ -44,7 +44,10 @@ export async function containerLayer(store: Store, c: ContainerRecord, options: 
   const write = { compression: options.compression ?? 'gzip', tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) };
   if (c.driver === 'overlay') {
     const upper = join(dir, containerDirs.upper);
-    return layerOfChanges(upper, await upperChanges(upper, options.signal), write);
+    const { opaque, xattrs } = await upperXattrs(upper);
+    const changes = upperChanges(upper, opaque, options.signal);
+    const tar = Readable.from(tarOfChanges(upper, changes, { xattrs, ...(options.signal ? { signal: options.signal } : {}) }), { objectMode: false });
+    return writeLayerBlob(tar, { ...write, entries: () => changes.length });
   }
   const top = c.layers[c.layers.length - 1];
   const base = top ? join(store.paths.layer('vfs', hexOf(top)), LAYER_TREE) : undefined;

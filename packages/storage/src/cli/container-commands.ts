@@ -1,0 +1,117 @@
+import type { Argv } from 'yargs';
+import { interruptSignal, printJson, printLine } from '@ocikit/oci-image/cli';
+import { cmd, json, storeFromArgs, table, type GlobalArgs } from './context.js';
+
+type Args<T> = GlobalArgs & T;
+
+export function containerCommands(parser: Argv): Argv {
+  return parser
+    .command(cmd(
+      'create IMAGE',
+      'create a container from an image (of the store, or any local transport: pulled first); prints its id',
+      (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).option('name', { type: 'string', describe: 'container name' }),
+      async (args: Args<{ IMAGE: string; name?: string }>) => {
+        const { imageInStore } = await import('./pull.js');
+        const { createContainer } = await import('../containers.js');
+        const store = await storeFromArgs(args);
+        const signal = interruptSignal();
+        const digest = await imageInStore(store, args.IMAGE, undefined, signal);
+        const c = await createContainer(store, digest, { signal, ...(args.name ? { name: args.name } : {}) });
+        if (json(args)) return printJson(c);
+        printLine(c.id);
+      },
+    ))
+    .command(cmd('containers', 'list containers', {}, async (args: Args<object>) => {
+      const { listContainers } = await import('../containers.js');
+      const { readMountRecord } = await import('../mounts.js');
+      const store = await storeFromArgs(args);
+      const rows = [];
+      for (const c of await listContainers(store)) rows.push({ ...c, mounts: (await readMountRecord(store, c.id))?.count ?? 0 });
+      if (json(args)) return printJson(rows);
+      printLine(table(['CONTAINER ID', 'NAME', 'IMAGE', 'DRIVER', 'MOUNTS', 'CREATED'], rows.map((c) => [c.id.slice(0, 12), c.name, c.image.replace(/^sha256:/, '').slice(0, 40), c.driver, String(c.mounts), c.created])));
+    }))
+    .command(cmd(
+      'mount ID',
+      'mount a container filesystem (counted); prints the mount point',
+      (y) => y.positional('ID', { type: 'string', demandOption: true }),
+      async (args: Args<{ ID: string }>) => {
+        const { mountContainer } = await import('../mounts.js');
+        const result = await mountContainer(await storeFromArgs(args), args.ID);
+        if (json(args)) return printJson(result);
+        printLine(result.mountPoint);
+      },
+    ))
+    .command(cmd(
+      ['umount ID', 'unmount ID'],
+      'drop one user of a mount; the last one unmounts',
+      (y) => y.positional('ID', { type: 'string', demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount whatever the count' }),
+      async (args: Args<{ ID: string; force?: boolean }>) => {
+        const { unmountContainer } = await import('../mounts.js');
+        const result = await unmountContainer(await storeFromArgs(args), args.ID, { force: args.force ?? false });
+        if (json(args)) printJson(result);
+      },
+    ))
+    .command(cmd(
+      'rm ID..',
+      'remove containers',
+      (y) => y.positional('ID', { type: 'string', array: true, demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount first' }),
+      async (args: Args<{ ID: string[]; force?: boolean }>) => {
+        const { removeContainer } = await import('../remove.js');
+        const store = await storeFromArgs(args);
+        const removed = [];
+        for (const id of args.ID) removed.push((await removeContainer(store, id, { force: args.force ?? false })).id);
+        if (json(args)) return printJson(removed);
+        for (const id of removed) printLine(id);
+      },
+    ))
+    .command(cmd(
+      'diff ID',
+      'what a container changed: A added, C changed, D deleted',
+      (y) => y.positional('ID', { type: 'string', demandOption: true }),
+      async (args: Args<{ ID: string }>) => {
+        const { containerChanges } = await import('../changes.js');
+        const { changes } = await containerChanges(await storeFromArgs(args), args.ID);
+        const shown = changes.map((c) => ({ kind: c.kind, path: `/${c.path}` }));
+        if (json(args)) return printJson(shown);
+        for (const c of shown) printLine(`${c.kind} ${c.path}`);
+      },
+    ))
+    .command(cmd(
+      'commit ID DEST',
+      'write the container changes as a new layer on its image, to storage:NAME (or NAME) or any transport; prints the reference',
+      (y) =>
+        y
+          .positional('ID', { type: 'string', demandOption: true })
+          .positional('DEST', { type: 'string', demandOption: true })
+          .option('message', { type: 'string', alias: 'm', describe: 'history comment' })
+          .option('author', { type: 'string', describe: 'image author' })
+          .option('compression', { choices: ['gzip', 'zstd', 'none'] as const, default: 'gzip' as const }),
+      async (args: Args<{ ID: string; DEST: string; message?: string; author?: string; compression: 'gzip' | 'zstd' | 'none' }>) => {
+        const { parseReference } = await import('@ocikit/oci-image');
+        const { transportsFor, isTransportReference } = await import('./pull.js');
+        const { commitContainer } = await import('../commit.js');
+        const store = await storeFromArgs(args);
+        const transports = transportsFor(store);
+        const dest = parseReference(isTransportReference(args.DEST, transports) ? args.DEST : `storage:${args.DEST}`, transports);
+        const result = await commitContainer(store, args.ID, await dest.transport.openDestination(dest.value), {
+          compression: args.compression,
+          signal: interruptSignal(),
+          ...(args.message ? { message: args.message } : {}),
+          ...(args.author ? { author: args.author } : {}),
+        });
+        if (json(args)) return printJson({ reference: result.reference, digest: result.digest, changes: result.changes.length });
+        printLine(result.reference);
+      },
+    ))
+    .command(cmd(
+      'export ID',
+      'write the container filesystem as a tar to stdout (or --output FILE)',
+      (y) => y.positional('ID', { type: 'string', demandOption: true }).option('output', { type: 'string', alias: 'o', describe: 'file to write' }),
+      async (args: Args<{ ID: string; output?: string }>) => {
+        const { exportContainer } = await import('../export.js');
+        const { createWriteStream } = await import('node:fs');
+        const out = args.output && args.output !== '-' ? createWriteStream(args.output) : process.stdout;
+        await exportContainer(await storeFromArgs(args), args.ID, out, interruptSignal());
+      },
+    ));
+}

@@ -1,0 +1,34 @@
+import { copy, localTransportsWith, parseReference, readArtifact, type Transport } from '@ocikit/oci-image';
+import { resolveImage } from '../images.js';
+import type { Store } from '../store.js';
+import { storageTransport } from '../transport.js';
+
+/** Transports a command line may name: the local ones of oci-image plus storage: for this store. */
+export function transportsFor(store: Store): Transport<any>[] {
+  return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), storageTransport({ root: store.root, runroot: store.runroot, driver: store.driver })];
+}
+
+/** Does this text name another transport (oci:DIR:TAG ...) rather than an image of the store? */
+export function isTransportReference(text: string, transports: readonly Transport<any>[]): boolean {
+  const colon = text.indexOf(':');
+  return colon > 0 && transports.some((t) => t.name === text.slice(0, colon));
+}
+
+/**
+ * An image of the store by name or id; a reference of another transport is
+ * copied in first (stored under `name`, or unnamed) and its digest returned.
+ */
+export async function imageInStore(store: Store, text: string, name?: string, signal?: AbortSignal): Promise<string> {
+  const transports = transportsFor(store);
+  if (!isTransportReference(text, transports)) return (await resolveImage(store, text)).descriptor.digest;
+  const src = parseReference(text, transports);
+  if (src.transport.name === 'storage' && !name) return (await resolveImage(store, (src.value as { name: string }).name)).descriptor.digest;
+  const source = await src.transport.openSource(src.value);
+  try {
+    const dst = parseReference(`storage:${name ?? ''}`, transports);
+    const result = await copy(await readArtifact(source), await dst.transport.openDestination(dst.value), signal ? { signal } : {});
+    return result.digest;
+  } finally {
+    await source.close();
+  }
+}
