@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// Push and pull between an OCI layout and a local docker-registry: oci-registry vs skopeo copy.
+// Usage: node scripts/bench/registry-push-pull.mjs [--many-mb 120] [--big-mb 600] [--reps 1]
+// Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(join(root, 'package.json'));
+const { pack } = require('tar-stream');
+const BIN = join(root, 'packages/registry-client/bin/oci-registry.js');
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const MANY_MB = arg('many-mb', 120);
+const BIG_MB = arg('big-mb', 600);
+const REPS = arg('reps', 1);
+
+const work = mkdtempSync(join(tmpdir(), 'ocikit-bench-registry-'));
+const MB = 1024 * 1024;
+
+/** Half random, half repetitive text, so gzip has some work but does not collapse it. */
+function content(size) {
+  const half = Math.floor(size / 2);
+  const text = Buffer.alloc(size - half, `line of text ${size} for the benchmark\n`);
+  return Buffer.concat([randomBytes(half), text]);
+}
+
+class Hasher extends Transform {
+  constructor() {
+    super();
+    this.hash = createHash('sha256');
+    this.size = 0;
+  }
+  _transform(chunk, _e, done) {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    done(null, chunk);
+  }
+}
+
+async function writeLayer(layout, files) {
+  const p = pack();
+  const diff = new Hasher();
+  const blob = new Hasher();
+  const temp = join(layout, 'blobs', 'sha256', `tmp-${randomBytes(4).toString('hex')}`);
+  const done = pipeline(p, diff, createGzip({ level: 1 }), blob, createWriteStream(temp));
+  for (const f of files()) {
+    await new Promise((res, rej) => p.entry({ name: f.name, size: f.data.length, mode: 0o644, mtime: new Date(0) }, f.data, (e) => (e ? rej(e) : res())));
+  }
+  p.finalize();
+  await done;
+  const digest = `sha256:${blob.hash.digest('hex')}`;
+  renameSync(temp, join(layout, 'blobs', 'sha256', digest.slice(7)));
+  return { descriptor: { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: blob.size }, diffId: `sha256:${diff.hash.digest('hex')}` };
+}
+
+function putJson(layout, doc, mediaType) {
+  const bytes = Buffer.from(JSON.stringify(doc));
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), bytes);
+  return { mediaType, digest, size: bytes.length };
+}
+
+async function makeImage(layout, layerSpecs) {
+  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const layers = [];
+  for (const spec of layerSpecs) layers.push(await writeLayer(layout, spec));
+  const config = putJson(layout, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }, 'application/vnd.oci.image.config.v1+json');
+  const manifest = putJson(layout, { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: layers.map((l) => l.descriptor) }, 'application/vnd.oci.image.manifest.v1+json');
+  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+}
+
+function* manyFiles(totalMb, layerIndex) {
+  // Files from 1 KiB to 200 KiB, like a language runtime's tree.
+  let left = totalMb * MB;
+  let i = 0;
+  while (left > 0) {
+    const size = Math.min(left, 1024 + ((i * 7919) % (200 * 1024)));
+    yield { name: `usr/lib/pkg${layerIndex}/dir${i % 97}/file${i}.dat`, data: content(size) };
+    left -= size;
+    i++;
+  }
+}
+
+function* bigFile(totalMb) {
+  // One layer of 8 MiB files: the single-big-layer case.
+  for (let i = 0; i * 8 < totalMb; i++) yield { name: `data/chunk${i}.bin`, data: content(Math.min(8, totalMb - i * 8) * MB) };
+}
+
+async function freePort() {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function startRegistry() {
+  const dir = mkdtempSync(join(work, 'registry-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v2/`);
+      if (r.ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { host: `127.0.0.1:${port}`, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Run a command under GNU time; wall seconds and peak RSS in MiB. */
+function measure(cmd, cmdArgs) {
+  const started = process.hrtime.bigint();
+  const out = execFileSync('/usr/bin/time', ['-f', '%M', cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env } });
+  void out;
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+function measureWithRss(cmd, cmdArgs) {
+  const started = process.hrtime.bigint();
+  let stderr = '';
+  try {
+    execFileSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    throw new Error(`${cmd} failed: ${error.stderr}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, stderr };
+}
+
+function timed(cmd, cmdArgs) {
+  const started = process.hrtime.bigint();
+  const result = require('node:child_process').spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed: ${result.stderr}`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = Number(/RSSKB=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
+  return { seconds, rss };
+}
+
+const ours = (src, dst) => timed(process.execPath, [BIN, 'copy', '--quiet', src, dst]);
+const skopeo = (src, dst) => timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', src, dst]);
+
+const fmt = (r) => `${r.seconds.toFixed(2)} s, ${r.rss.toFixed(0)} MiB`;
+const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+async function bench(name, layout) {
+  const rows = [];
+  for (const [op, run] of [['push', 'push'], ['pull', 'pull']]) {
+    const oursRuns = [];
+    const skopeoRuns = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      // A fresh registry per push so neither tool can skip or mount blobs the other sent.
+      if (run === 'push') {
+        const a = await startRegistry();
+        oursRuns.push(ours(`oci:${layout}:v1`, `docker://${a.host}/bench/${name}:v1`));
+        a.stop();
+        const b = await startRegistry();
+        skopeoRuns.push(skopeo(`oci:${layout}:v1`, `docker://${b.host}/bench/${name}:v1`));
+        b.stop();
+      } else {
+        const r = await startRegistry();
+        ours(`oci:${layout}:v1`, `docker://${r.host}/bench/${name}:v1`);
+        const d1 = join(work, `pull-ours-${name}-${rep}`);
+        const d2 = join(work, `pull-skopeo-${name}-${rep}`);
+        oursRuns.push(ours(`docker://${r.host}/bench/${name}:v1`, `oci:${d1}:v1`));
+        skopeoRuns.push(skopeo(`docker://${r.host}/bench/${name}:v1`, `oci:${d2}:v1`));
+        rmSync(d1, { recursive: true, force: true });
+        rmSync(d2, { recursive: true, force: true });
+        r.stop();
+      }
+    }
+    const o = best(oursRuns);
+    const s = best(skopeoRuns);
+    rows.push(`${name} ${op}: oci-registry ${fmt(o)} | skopeo ${fmt(s)} | speed-up ${(s.seconds / o.seconds).toFixed(2)}x`);
+  }
+  return rows;
+}
+
+try {
+  const t0 = Date.now();
+  const many = join(work, 'many');
+  await makeImage(many, [0, 1, 2, 3].map((i) => () => manyFiles(MANY_MB / 4, i)));
+  const big = join(work, 'big');
+  await makeImage(big, [() => bigFile(BIG_MB)]);
+  const sizes = (dir) => execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
+  console.log(`generated many-file image (${sizes(many)} MB on disk) and single-layer image (${sizes(big)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const lines = [...(await bench(`many-${MANY_MB}mb`, many)), ...(await bench(`big-${BIG_MB}mb`, big))];
+  for (const line of lines) console.log(line);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
