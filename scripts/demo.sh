@@ -10,7 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$(pwd)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ocikit-demo.XXXXXX")
+REGISTRY_PID=
 cleanup() {
+  if [ -n "$REGISTRY_PID" ]; then kill "$REGISTRY_PID" 2>/dev/null || true; wait "$REGISTRY_PID" 2>/dev/null || true; fi
   if [ "${DEMO_KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -42,7 +44,7 @@ has_command() {
   local bin=$1 sub=$2 pkg
   pkg=$(package_of "$bin")
   [ -f "$REPO/packages/$pkg/dist/cli.js" ] || return 1
-  cli "$bin" --help 2>/dev/null | grep -Eq "^  $bin $sub( |\$)"
+  cli "$bin" --help 2>/dev/null | grep -Eq "^  ($bin )?$sub( |\$)"
 }
 
 # Prints at most N lines of a command's output (the rest is noise for a demo).
@@ -166,14 +168,155 @@ cli oci-image gc "$L"
 show "oci-image validate oci:$L:multiarch"
 cli oci-image validate "oci:$L:multiarch"
 
-bold "11. The other CLIs"
-for bin in oci-registry oci-storage oci-pod oci-build oci-inspect; do
-  pkg=$(package_of "$bin")
-  if [ -f "packages/$pkg/dist/cli.js" ]; then
-    echo "$bin: $(cli "$bin" --help 2>/dev/null | grep -Ec "^  $bin [a-z]" || true) commands (node packages/$pkg/bin/$bin.js --help)"
-  else
-    echo "$bin: not built yet"
+# The sections below show the packages built on oci-image. Each runs in a
+# subshell with `set -e`; a failure is reported and counted, and the tour goes
+# on (exit status stays 0), so one package in progress does not hide the rest.
+SECTIONS_FAILED=()
+section() {
+  local title=$1 fn=$2
+  bold "$title"
+  set +e
+  (set -e; "$fn")
+  local rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "!! this section failed (exit $rc)"
+    SECTIONS_FAILED+=("$title")
   fi
-done
+}
+
+start_registry() {
+  local port
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  mkdir -p "$WORK/registry"
+  cat >"$WORK/registry/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
+  REGISTRY_PID=$!
+  local i
+  for i in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      REGISTRY="127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "docker-registry did not start: $(cat "$WORK/registry/log")" >&2
+  return 1
+}
+
+REGISTRY=
+demo_registry() {
+  show "docker-registry serve config.yml   (Debian's distribution registry on $REGISTRY)"
+  show "oci-registry copy oci:$L:v1 docker://$REGISTRY/demo/hello:1.0"
+  cli oci-registry copy "oci:$L:v1" "docker://$REGISTRY/demo/hello:1.0"
+  show "oci-registry copy --all oci:$L:multiarch docker://$REGISTRY/demo/multiarch:latest"
+  cli oci-registry copy --all "oci:$L:multiarch" "docker://$REGISTRY/demo/multiarch:latest"
+  show "oci-registry tags docker://$REGISTRY/demo/hello"
+  cli oci-registry tags "docker://$REGISTRY/demo/hello"
+  if command -v skopeo >/dev/null; then
+    show "skopeo inspect --tls-verify=false docker://$REGISTRY/demo/hello:1.0   (the digest is the same)"
+    skopeo inspect --tls-verify=false "docker://$REGISTRY/demo/hello:1.0" | grep '"Digest"'
+  fi
+  show "oci-registry copy docker://$REGISTRY/demo/hello:1.0 oci:$WORK/pulled:hello"
+  cli oci-registry copy "docker://$REGISTRY/demo/hello:1.0" "oci:$WORK/pulled:hello"
+}
+
+demo_inspect() {
+  show "oci-inspect inspect oci:$FX/multilayer:latest"
+  first_lines 12 cli oci-inspect inspect "oci:$FX/multilayer:latest"
+  show "oci-inspect history oci:$FX/multilayer:latest"
+  cli oci-inspect history "oci:$FX/multilayer:latest"
+  show "oci-inspect ls -l oci:$FX/multilayer:latest   (whiteouts and opaque dirs applied, nothing unpacked)"
+  first_lines 15 cli oci-inspect ls -l "oci:$FX/multilayer:latest"
+  show "oci-inspect cat oci:$FX/multilayer:latest etc/hostname"
+  cli oci-inspect cat "oci:$FX/multilayer:latest" etc/hostname
+  show "oci-inspect diff oci:$L:busybox oci:$L:v1"
+  first_lines 15 cli oci-inspect diff "oci:$L:busybox" "oci:$L:v1"
+  show "oci-inspect efficiency oci:$FX/multilayer:latest"
+  first_lines 8 cli oci-inspect efficiency "oci:$FX/multilayer:latest"
+}
+
+STORE_FLAGS=(--root "$WORK/store" --runroot "$WORK/run")
+demo_pod() {
+  show "oci-pod --root \$WORK/store pull oci:$L:v1"
+  cli oci-pod "${STORE_FLAGS[@]}" pull "oci:$L:v1"
+  show "oci-pod run --rm oci:$L:v1   (the image's own Cmd, through runc)"
+  cli oci-pod "${STORE_FLAGS[@]}" run --rm "oci:$L:v1" </dev/null
+  show "oci-pod run --rm -e WHO=pod oci:$L:v1 sh -c 'echo hello \$WHO; id -u; ls /'"
+  cli oci-pod "${STORE_FLAGS[@]}" run --rm -e WHO=pod "oci:$L:v1" sh -c 'echo hello $WHO; id -u; ls /' </dev/null
+  show "oci-pod images"
+  cli oci-pod "${STORE_FLAGS[@]}" images
+}
+
+demo_storage() {
+  show "oci-storage --root \$WORK/store images"
+  cli oci-storage "${STORE_FLAGS[@]}" images
+  show "oci-storage layers"
+  first_lines 10 cli oci-storage "${STORE_FLAGS[@]}" layers
+}
+
+demo_build() {
+  cat >"$WORK/Containerfile" <<'DOCKERFILE'
+ARG BASE
+FROM $BASE
+RUN echo built by oci-build > /etc/motd
+ENV BUILT=yes
+CMD ["/bin/sh", "-c", "cat /etc/motd"]
+DOCKERFILE
+  show "oci-build bud --build-arg BASE=oci:$L:v1 -f Containerfile -t oci:$L:built \$WORK"
+  cli oci-build "${STORE_FLAGS[@]}" bud --build-arg "BASE=oci:$L:v1" -f "$WORK/Containerfile" -t "oci:$L:built" "$WORK"
+  show "oci-image config oci:$L:built | grep BUILT"
+  cli oci-image config "oci:$L:built" | grep -o '"BUILT=yes"'
+}
+
+if has_command oci-registry copy && command -v docker-registry >/dev/null; then
+  if start_registry; then
+    section "11. oci-registry: push to a registry on 127.0.0.1 and pull back" demo_registry
+  else
+    SECTIONS_FAILED+=("11. registry did not start")
+  fi
+else
+  bold "11. oci-registry: not built yet (or docker-registry missing)"
+fi
+
+if has_command oci-inspect inspect; then
+  section "12. oci-inspect: look inside without unpacking" demo_inspect
+else
+  bold "12. oci-inspect: not built yet"
+fi
+
+if has_command oci-pod run; then
+  section "13. oci-pod: run the image as a child of this shell" demo_pod
+else
+  bold "13. oci-pod: not built yet"
+fi
+
+if has_command oci-storage images; then
+  section "14. oci-storage: the local store that oci-pod filled" demo_storage
+else
+  bold "14. oci-storage: not built yet"
+fi
+
+if has_command oci-build bud; then
+  section "15. oci-build: a Containerfile build on top of our image" demo_build
+else
+  bold "15. oci-build: not built yet"
+fi
 
 bold "Done"
+if [ "${#SECTIONS_FAILED[@]}" -gt 0 ]; then
+  echo "sections that failed: ${SECTIONS_FAILED[*]}"
+fi
