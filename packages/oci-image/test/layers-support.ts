@@ -12,6 +12,11 @@ export interface TarItem {
 /** A tar built with tar-stream (an independent writer), as bytes. */
 export async function tarOf(items: TarItem[]): Promise<Buffer> {
   const p = pack();
+  const chunks: Buffer[] = [];
+  // Read while writing: pack applies backpressure, so waiting on an entry first would deadlock.
+  const collected = (async () => {
+    for await (const c of p) chunks.push(c as Buffer);
+  })();
   for (const item of items) {
     const header = { mode: 0o644, mtime: new Date(1_600_000_000_000), uid: 0, gid: 0, ...item.header };
     await new Promise<void>((resolve, reject) => {
@@ -21,8 +26,7 @@ export async function tarOf(items: TarItem[]): Promise<Buffer> {
     });
   }
   p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
+  await collected;
   return Buffer.concat(chunks);
 }
 

@@ -220,6 +220,7 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
     finished = true;
     await reader.drain();
   } finally {
-    if (!finished) await iterator.return?.();
+    // Stop the source without waiting: after a source error, awaiting return() can hang.
+    if (!finished) iterator.return?.().catch(() => {});
   }
 }
