@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { craftImage, dir, file, hardlink, opaque, symlink, whiteout } from './support/craft.js';
 import { inspectCli, run, tempDir } from './support/cli.js';
+import { buildFixtures } from '../../../test/support/fixtures.js';
 
 /*
  * ls must equal the tree umoci unpack produces: the same paths, types,
@@ -63,9 +64,9 @@ interface Row {
   link: string;
 }
 
-async function umociTree(ref: string): Promise<Row[]> {
+async function umociTree(ref: string, from = layout): Promise<Row[]> {
   const bundle = join(tmp.path, `bundle-${ref}`);
-  const unpack = await run('umoci', ['unpack', '--image', `${layout}:${ref}`, bundle]);
+  const unpack = await run('umoci', ['unpack', '--image', `${from}:${ref}`, bundle]);
   expect(unpack.code, unpack.stderr).toBe(0);
   const rootfs = join(bundle, 'rootfs');
   const found = await run('find', [rootfs, '-mindepth', '1', '-printf', '%P\\t%y\\t%m\\t%U\\t%G\\t%s\\t%l\\n']);
@@ -81,8 +82,8 @@ async function umociTree(ref: string): Promise<Row[]> {
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-async function ourTree(ref: string): Promise<Row[]> {
-  const result = await inspectCli('ls', '--format', 'json', `oci:${layout}:${ref}`);
+async function ourTree(ref: string, from = layout): Promise<Row[]> {
+  const result = await inspectCli('ls', '--format', 'json', `oci:${from}:${ref}`);
   expect(result.code, result.stderr).toBe(0);
   const entries = JSON.parse(result.stdout) as Array<{ path: string; type: string; mode: string; uid: number; gid: number; size: number; linkname?: string }>;
   return entries
@@ -103,6 +104,13 @@ describe('ls', () => {
     const [ours, theirs] = await Promise.all([ourTree('wh'), umociTree('wh')]);
     expect(ours.map((r) => r.path)).toEqual(theirs.map((r) => r.path));
     // Implied parents get umoci's defaults too; compare everything.
+    expect(ours).toEqual(theirs);
+  });
+
+  it('equals the tree umoci unpack produces for the shared multilayer fixture', async () => {
+    const fx = (await buildFixtures()).multilayer;
+    const [ours, theirs] = await Promise.all([ourTree(fx.tag, fx.layout), umociTree(fx.tag, fx.layout)]);
+    expect(ours.length).toBeGreaterThan(10);
     expect(ours).toEqual(theirs);
   });
 

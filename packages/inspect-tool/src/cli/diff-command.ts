@@ -10,8 +10,8 @@ function signed(n: number): string {
 
 function fileSection(title: string, list: FileChange[], withWhat = false): string[] {
   if (!list.length) return [];
-  const rows = list.map((c) => [c.path, signed(c.delta), ...(withWhat ? [(c.what ?? []).join(',')] : [])]);
-  return [`${title} (${list.length}):`, table(['PATH', 'SIZE DELTA', ...(withWhat ? ['WHAT'] : [])], rows, [1]), ''];
+  const rows = list.map((c) => [signed(c.delta), ...(withWhat ? [(c.what ?? []).join(',')] : []), c.path]);
+  return [`${title} (${list.length}):`, table(['SIZE DELTA', ...(withWhat ? ['WHAT'] : []), 'PATH'], rows, [0]), ''];
 }
 
 export function diffText(diff: ImageDiff): string {
