@@ -36,7 +36,7 @@ export function separateCommand(args: string[]): string[] {
       continue;
     }
     positionals++;
-    if (positionals === SPLIT_AFTER[command]) return [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+    if (positionals === SPLIT_AFTER[command]) return args[i + 1] === '--' ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
   }
   return args;
 }

@@ -71,7 +71,15 @@ export function buildRunSpec(defaults: RuntimeSpec, image: RuntimeSpec | undefin
   const userDestinations = new Set((options.mounts ?? []).map((m) => m.destination));
   for (const m of image?.mounts ?? []) if (!userDestinations.has(m.destination)) spec.mounts!.push(m);
   spec.mounts!.push(...(options.mounts ?? []));
-  if (options.readOnly) spec.root = { ...(spec.root ?? { path: 'rootfs' }), readonly: true };
+  if (options.readOnly) {
+    spec.root = { ...(spec.root ?? { path: 'rootfs' }), readonly: true };
+    // As podman's --read-only-tmpfs: scratch space where programs expect it.
+    for (const destination of ['/tmp', '/var/tmp', '/run']) {
+      if (!spec.mounts!.some((m) => m.destination === destination)) {
+        spec.mounts!.push({ destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'mode=1777'] });
+      }
+    }
+  }
   if (options.hostname) spec.hostname = options.hostname;
   applyNamespaces(spec, options);
   applyResources(spec, options);

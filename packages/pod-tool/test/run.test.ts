@@ -1,0 +1,119 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir } from './support.js';
+
+describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
+  let dir: string;
+  let rootfs: string;
+  let base: string[];
+  const runCmd = (flags: string[], command: string) => ociPod([...base, 'run', '--rm', ...flags, '--rootfs', rootfs, 'sh', '-c', command]);
+
+  beforeAll(async () => {
+    dir = await tempDir(`run-${runtime}`);
+    rootfs = await busyboxRootfs(dir);
+    base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('returns the exit code and keeps stdout and stderr apart', async () => {
+    const result = await runCmd([], 'echo out; echo err >&2; exit 5');
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('out\n');
+    expect(result.stderr).toBe('err\n');
+    expect((await runCmd([], 'true')).code).toBe(0);
+  });
+
+  it('sets env, env files, workdir and user', async () => {
+    const envFile = join(dir, 'env');
+    await writeFile(envFile, '# comment\nFROM_FILE=yes\nA=file\n');
+    const result = await runCmd(['-e', 'A=flag', '--env-file', envFile, '-w', '/tmp', '-u', 'app'], 'echo "$A $FROM_FILE"; pwd; id');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('flag yes\n/tmp\nuid=1000(app) gid=1000(app) groups=50(staff)\n');
+    const numeric = await runCmd(['-u', '4242:4343'], 'id -u; id -g');
+    expect(numeric.stdout).toBe('4242\n4343\n');
+  });
+
+  it('bind mounts read-write and read-only, and mounts tmpfs', async () => {
+    const host = join(dir, 'shared');
+    await mkdir(host, { recursive: true });
+    await writeFile(join(host, 'in.txt'), 'from host\n');
+    const rw = await runCmd(['-v', `${host}:/data`], 'cat /data/in.txt; echo written > /data/out.txt');
+    expect(rw.stdout).toBe('from host\n');
+    expect(await readFile(join(host, 'out.txt'), 'utf8')).toBe('written\n');
+    const ro = await runCmd(['-v', `${host}:/data:ro`], 'echo no > /data/ro.txt');
+    expect(ro.code).not.toBe(0);
+    const tmpfs = await runCmd(['--mount', 'type=tmpfs,target=/scratch'], 'grep " /scratch " /proc/mounts');
+    expect(tmpfs.stdout).toMatch(/^tmpfs \/scratch tmpfs/);
+  });
+
+  it('keeps the root filesystem read-only with --read-only, with a writable /tmp', async () => {
+    const result = await runCmd(['--read-only'], 'touch /rootfile 2>/dev/null && echo wrote-root; touch /tmp/ok && echo wrote-tmp');
+    expect(result.stdout).toBe('wrote-tmp\n');
+  });
+
+  it('gives --network none only a loopback interface', async () => {
+    const result = await runCmd(['--network', 'none'], 'ip -o link | cut -d: -f2 2>/dev/null || ip -o link');
+    const names = result.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1]?.trim() ?? l.trim());
+    expect(names).toEqual(['lo']);
+  });
+
+  it('applies safe defaults: capabilities, masked /proc, rlimits within the caller hard limit', async () => {
+    const result = await runCmd([], 'grep CapBnd /proc/self/status; cat /proc/kcore | head -c 1 | wc -c; ulimit -Hn; echo x > /proc/sysrq-trigger 2>/dev/null || echo ro-sysrq');
+    const [capLine, kcore, nofile, sysrq] = result.stdout.trim().split('\n');
+    expect(capLine).toBe('CapBnd:\t00000000800405fb');
+    expect(kcore?.trim()).toBe('0');
+    const callerHard = Number((await readFile('/proc/self/limits', 'utf8')).match(/Max open files\s+\d+\s+(\d+)/)?.[1]);
+    expect(Number(nofile)).toBeLessThanOrEqual(callerHard);
+    expect(sysrq).toBe('ro-sysrq');
+    const dropped = await runCmd(['--cap-drop', 'all', '--cap-add', 'net_raw', '--ulimit', 'nofile=100:200'], 'grep CapBnd /proc/self/status; ulimit -n; ulimit -Hn');
+    expect(dropped.stdout).toBe('CapBnd:\t0000000000002000\n100\n200\n');
+  });
+
+  it('runs catatonit as pid 1 with --init and sets the hostname', async () => {
+    const result = await runCmd(['--init', '--hostname', 'box1'], 'cat /proc/1/cmdline | tr "\\0" " "; echo; hostname');
+    expect(result.stdout).toBe('/run/ocikit-init -- sh -c cat /proc/1/cmdline | tr "\\0" " "; echo; hostname \nbox1\n');
+  });
+
+  it('runs detached: logs, exec, stop with the stop signal, rm leaves nothing behind', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--name', 'svc', '--rootfs', rootfs, 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; echo warn >&2; while true; do sleep 0.1; done']);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const ps = await ociPod([...base, 'ps', '--format', 'json']);
+    expect(JSON.parse(ps.stdout)).toMatchObject([{ id, name: 'svc', status: 'running' }]);
+    const exec = await ociPod([...base, 'exec', '-e', 'X=1', 'svc', 'sh', '-c', 'echo exec $X; exit 3']);
+    expect(exec).toMatchObject({ code: 3, stdout: 'exec 1\n' });
+    const stop = await ociPod([...base, 'stop', '-t', '5', 'svc']);
+    expect(stop.code).toBe(0);
+    expect((await ociPod([...base, 'wait', 'svc'])).stdout).toBe('7\n');
+    const logs = await ociPod([...base, 'logs', 'svc']);
+    expect(logs.stdout).toBe('ready\ngot-term\n');
+    expect(logs.stderr).toBe('warn\n');
+    expect((await ociPod([...base, 'rm', 'svc'])).code).toBe(0);
+    expect(hostTraces(id, join(dir, 'run'))).toEqual([]);
+    expect((await ociPod([...base, 'ps', '-a', '-q'])).stdout).toBe('');
+  });
+
+  it('kills with SIGKILL when the stop timeout passes', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--name', 'stubborn', '--rootfs', rootfs, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+    expect(started.code).toBe(0);
+    const t0 = Date.now();
+    await ociPod([...base, 'stop', '-t', '1', 'stubborn']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect((await ociPod([...base, 'wait', 'stubborn'])).stdout).toBe('137\n');
+    const busy = await ociPod([...base, 'run', '-d', '--name', 'busy', '--rootfs', rootfs, 'sleep', '100']);
+    expect((await ociPod([...base, 'rm', 'busy'])).code).toBe(1);
+    expect((await ociPod([...base, 'rm', '-f', 'busy', 'stubborn'])).code).toBe(0);
+    expect(hostTraces(busy.stdout.trim(), join(dir, 'run'))).toEqual([]);
+  });
+
+  it('gives a terminal with -t', async () => {
+    // script(1) gives the CLI a terminal as a user's shell would.
+    const out = await sh(`script -qec "${process.execPath} ${join(import.meta.dirname, '..', 'bin', 'oci-pod.js')} ${base.join(' ')} run --rm -t --rootfs ${rootfs} sh -c 'tty; test -t 0 && echo stdin-tty'" /dev/null </dev/null`);
+    expect(out.replace(/\r/g, '')).toContain('/dev/pts/0\nstdin-tty\n');
+  });
+});
