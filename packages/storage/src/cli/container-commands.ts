@@ -52,7 +52,7 @@ export function containerCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'rm ID..',
+      'rm <ID..>',
       'remove containers',
       (y) => y.positional('ID', { type: 'string', array: true, demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount first' }),
       async (args: Args<{ ID: string[]; force?: boolean }>) => {

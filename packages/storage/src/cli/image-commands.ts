@@ -25,7 +25,7 @@ export function imageCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'rmi IMAGE..',
+      'rmi <IMAGE..>',
       'remove image names, and images whose last name goes',
       (y) => y.positional('IMAGE', { type: 'string', array: true, demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'remove even if containers use it' }),
       async (args: Args<{ IMAGE: string[]; force?: boolean }>) => {
@@ -44,7 +44,7 @@ export function imageCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'tag IMAGE NAME..',
+      'tag <IMAGE> <NAME..>',
       'give an image more names',
       (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).positional('NAME', { type: 'string', array: true, demandOption: true }),
       async (args: Args<{ IMAGE: string; NAME: string[] }>) => {
