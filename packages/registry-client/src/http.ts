@@ -62,6 +62,8 @@ export function nodeFetch(options: NodeFetchOptions = {}): HttpFetch & { close()
       ...(request.body !== undefined ? { body: request.body } : {}),
       redirect: 'manual',
       compress: false,
+      // node-fetch buffers bodies in 16 KiB steps by default: four times slower on big blobs.
+      highWaterMark: 1024 * 1024,
       agent: (url: URL) => (url.protocol === 'https:' ? https : http),
       ...(request.signal ? { signal: request.signal as never } : {}),
     });
