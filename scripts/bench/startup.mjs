@@ -2,8 +2,9 @@
 // Start-up cost of the oci-image CLI next to bare Node and the reference
 // tools, on the same fixture layout in the same run.
 //   node scripts/bench/startup.mjs [--runs 15]
-// Prints the median (and min) wall time of each command and its ratio to
-// bare `node -e 0`, and oci-image's ratio to skopeo and umoci.
+// Prints the median (and min) wall time and the median CPU time (10 ms
+// resolution) of each command, their ratios to bare `node -e 0`, and
+// oci-image's ratio to skopeo and umoci.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -44,14 +45,21 @@ const cases = [
   { name: 'umoci ls --layout LAYOUT', argv: ['umoci', 'ls', '--layout', layout], tool: 'umoci' },
 ];
 
+// GNU time, when present, adds the child's CPU time (user + sys): steadier
+// than wall time when other processes share the cores.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
 function timeOnce(argv) {
+  const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S', ...argv] : argv;
   const start = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) {
     throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
   }
-  return ms;
+  const cpuLine = String(result.stderr).match(/@@cpu (\S+) (\S+)\s*$/);
+  const cpu = cpuLine ? (Number(cpuLine[1]) + Number(cpuLine[2])) * 1000 : NaN;
+  return { wall, cpu };
 }
 
 function median(values) {
@@ -60,7 +68,9 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-const results = new Map();
+// Runs are interleaved (one of each command per round) so that load from
+// other processes on a shared machine touches every command alike.
+const active = [];
 for (const benchCase of cases) {
   if (benchCase.tool && !which(benchCase.tool)) {
     console.error(`skipping ${benchCase.name}: ${benchCase.tool} is not installed`);
@@ -68,21 +78,33 @@ for (const benchCase of cases) {
   }
   try {
     for (let i = 0; i < WARMUP; i++) timeOnce(benchCase.argv);
-    const times = [];
-    for (let i = 0; i < RUNS; i++) times.push(timeOnce(benchCase.argv));
-    results.set(benchCase.name, { median: median(times), min: Math.min(...times) });
+    active.push({ ...benchCase, times: [] });
   } catch (error) {
     console.error(`skipping ${benchCase.name}: ${error.message}`);
   }
 }
+for (let round = 0; round < RUNS; round++) {
+  for (const benchCase of active) benchCase.times.push(timeOnce(benchCase.argv));
+}
+const results = new Map(
+  active.map((c) => {
+    const walls = c.times.map((t) => t.wall);
+    return [c.name, { median: median(walls), min: Math.min(...walls), cpu: median(c.times.map((t) => t.cpu)) }];
+  }),
+);
 
 const baseline = results.get('node -e 0')?.median;
+const cpuBaseline = results.get('node -e 0')?.cpu;
 const width = Math.max(...cases.map((c) => c.name.length));
-console.log(`start-up, ${RUNS} runs each (after ${WARMUP} warm-up), wall time in ms; node ${process.version}, ${os.cpus().length} cores`);
-console.log(`${'command'.padEnd(width)}  median     min   x node -e 0`);
-for (const [name, { median: med, min }] of results) {
+console.log(`start-up, ${RUNS} interleaved runs each (after ${WARMUP} warm-up), wall time in ms; node ${process.version}, ${os.cpus().length} cores`);
+console.log(`${'command'.padEnd(width)}  median     min  x node   cpu  x node`);
+for (const [name, { median: med, min, cpu }] of results) {
   const ratio = baseline ? (med / baseline).toFixed(2) : '-';
-  console.log(`${name.padEnd(width)}  ${med.toFixed(1).padStart(6)}  ${min.toFixed(1).padStart(6)}  ${ratio.padStart(10)}`);
+  const cpuText = Number.isNaN(cpu) ? '-' : cpu.toFixed(0);
+  const cpuRatio = cpuBaseline && !Number.isNaN(cpu) ? (cpu / cpuBaseline).toFixed(2) : '-';
+  console.log(
+    `${name.padEnd(width)}  ${med.toFixed(1).padStart(6)}  ${min.toFixed(1).padStart(6)}  ${ratio.padStart(6)}  ${cpuText.padStart(4)}  ${cpuRatio.padStart(6)}`,
+  );
 }
 
 const compare = (ours, theirs) => {
