@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { OciError, type Image, type Layer } from '@ocikit/oci-image';
+import { OciError, readLayerEntries, type Image, type Layer } from '@ocikit/oci-image';
 import { cleanPath, getNode, resolvePath, walk, type FsNode } from './fs-tree.js';
-import { tarEntries } from './layer-entries.js';
 import { mergeLayers, type MergedFs, type MergeOptions } from './merge.js';
 
 export class NoSuchFileError extends OciError {
@@ -65,9 +64,9 @@ function contentSource(fs: MergedFs, path: string, reference: string): { layer: 
 }
 
 async function* layerFileContent(layer: Layer, wanted: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  for await (const entry of tarEntries(await layer.uncompressed(signal))) {
-    if (entry.type !== 'file' || cleanPath(entry.name) !== wanted) continue;
-    for await (const chunk of entry.body) yield chunk as Buffer;
+  for await (const entry of readLayerEntries(await layer.uncompressed(signal), { signal })) {
+    if (entry.type !== 'file' || cleanPath(entry.path) !== wanted) continue;
+    for await (const chunk of entry.body()) yield chunk;
     return;
   }
   throw new OciError('ERR_INSPECT_NO_SUCH_FILE', `${wanted} vanished from its layer ${layer.descriptor.digest}`);

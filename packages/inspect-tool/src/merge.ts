@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Layer } from '@ocikit/oci-image';
+import { readLayerEntries, type Layer, type LayerEntry } from '@ocikit/oci-image';
 import { cleanPath, newRoot, OPAQUE_MARKER, splitPath, treeBytes, WHITEOUT_PREFIX, walk, type FsNode, type NodeType } from './fs-tree.js';
-import { tarEntries, type EntryType, type TarEntry } from './layer-entries.js';
 
 /** What one layer did to the filesystem below it. */
 export interface LayerChanges {
@@ -43,17 +42,6 @@ export interface MergedFs {
 }
 
 const CAPTURE_LIMIT = 64 * 1024 * 1024;
-
-const NODE_TYPES: Record<EntryType, NodeType | undefined> = {
-  file: 'file',
-  directory: 'dir',
-  symlink: 'symlink',
-  link: 'hardlink',
-  'character-device': 'char',
-  'block-device': 'block',
-  fifo: 'fifo',
-  other: undefined,
-};
 
 interface PendingEntry {
   path: string;
@@ -153,17 +141,16 @@ class Merger {
     const changes: LayerChanges = { index, added: [], changed: [], removed: [], bytes: 0, entries: 0 };
     const whiteouts: string[] = [];
     const pending: PendingEntry[] = [];
-    for await (const entry of tarEntries(await layer.uncompressed(options.signal))) {
-      options.signal?.throwIfAborted();
-      const path = cleanPath(entry.name);
+    for await (const entry of readLayerEntries(await layer.uncompressed(options.signal), { signal: options.signal })) {
+      // Clamp `..` at the root, as a secure join does when unpacking.
+      const path = cleanPath(entry.path);
       const base = path.slice(path.lastIndexOf('/') + 1);
       if (base.startsWith(WHITEOUT_PREFIX)) {
         whiteouts.push(path);
         if (base === OPAQUE_MARKER) pending.push({ path: path.slice(0, Math.max(0, path.lastIndexOf('/'))), node: impliedDir(path, index) });
         continue;
       }
-      const type = NODE_TYPES[entry.type];
-      if (!type) continue;
+      const type: NodeType = entry.type;
       const node = await nodeOf(entry, type, base, index, path, options);
       if (type === 'file') changes.bytes += node.size;
       if (type !== 'dir') changes.entries++;
@@ -191,9 +178,9 @@ function impliedDir(markerPath: string, layer: number): FsNode {
   return { name, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, layer, implicit: true, children: new Map() };
 }
 
-async function nodeOf(entry: TarEntry, type: NodeType, name: string, layer: number, path: string, options: MergeOptions): Promise<FsNode> {
+async function nodeOf(entry: LayerEntry, type: NodeType, name: string, layer: number, path: string, options: MergeOptions): Promise<FsNode> {
   // Symlinks have no mode of their own on Linux: they read as 0777.
-  const node: FsNode = { name, type, mode: type === 'symlink' ? 0o777 : entry.mode & 0o7777, uid: entry.uid, gid: entry.gid, size: type === 'file' ? entry.size : 0, mtime: entry.mtime, layer };
+  const node: FsNode = { name, type, mode: type === 'symlink' ? 0o777 : entry.mode & 0o7777, uid: entry.uid, gid: entry.gid, size: type === 'file' ? entry.size : 0, mtime: Math.floor(entry.mtime.getTime() / 1000), layer };
   if (type === 'symlink') node.linkname = entry.linkname ?? '';
   if (type === 'hardlink') node.linkname = cleanPath(entry.linkname ?? '');
   if (type === 'dir') node.children = new Map();
@@ -202,7 +189,7 @@ async function nodeOf(entry: TarEntry, type: NodeType, name: string, layer: numb
   if (!options.hash && !capture) return node;
   const hasher = options.hash ? createHash('sha256') : undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of entry.body) {
+  for await (const chunk of entry.body()) {
     hasher?.update(chunk as Buffer);
     if (capture) chunks.push(chunk as Buffer);
   }

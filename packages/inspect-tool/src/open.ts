@@ -19,17 +19,24 @@ export interface OpenedReference {
   input: string;
   source: ImageSource;
   artifact: Image | ImageIndex;
+  /** Close the source and release the transport's connections. */
+  close(): Promise<void>;
 }
 
 /** Parse a reference with the transports it needs and read what it names (manifest only). */
 export async function openReference(input: string, options: OpenOptions = {}): Promise<OpenedReference> {
-  const transports = await transportsFor(input, options);
-  const parsed = parseReference(input, transports);
-  const source = await parsed.transport.openSource(parsed.value, { signal: options.signal, logger: options.logger });
+  const loaded = await transportsFor(input, options);
+  let source: ImageSource | undefined;
+  const close = async () => {
+    await source?.close().catch(() => {});
+    loaded.close();
+  };
   try {
-    return { input, source, artifact: await readArtifact(source) };
+    const parsed = parseReference(input, loaded.transports);
+    source = await parsed.transport.openSource(parsed.value, { signal: options.signal, logger: options.logger });
+    return { input, source, artifact: await readArtifact(source), close };
   } catch (error) {
-    await source.close().catch(() => {});
+    await close();
     throw error;
   }
 }
@@ -46,7 +53,7 @@ export async function withImage<T>(input: string, options: OpenOptions, fn: (ima
     const image = await selectImage(opened.artifact, options.platform);
     return await fn(image, opened);
   } finally {
-    await opened.source.close().catch(() => {});
+    await opened.close();
   }
 }
 

@@ -49,9 +49,9 @@ export async function run(ctx: CommandContext): Promise<void> {
       if (ctx.args.options.format === 'json') printJson(diff);
       else printLine(diffText(diff));
     } finally {
-      await b.source.close().catch(() => {});
+      await b.close();
     }
   } finally {
-    await a.source.close().catch(() => {});
+    await a.close();
   }
 }

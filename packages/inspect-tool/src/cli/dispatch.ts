@@ -55,9 +55,10 @@ export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJ
     platform: platformOf(args),
     tlsVerify: o['tls-verify'] !== false,
     creds: o.creds as string | undefined,
-    authFile: (o.authfile as string | undefined) ?? env.REGISTRY_AUTH_FILE,
+    authFile: o.authfile as string | undefined,
     certDir: o['cert-dir'] as string | undefined,
-    storageRoot: (o.root as string | undefined) ?? env.OCIKIT_STORAGE_ROOT,
+    storageRoot: o.root as string | undefined,
+    env,
   };
   if (o.debug) open.logger = { debug: (m: string) => process.stderr.write(`debug: ${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
   const handler = await HANDLERS[name]();

@@ -9,19 +9,13 @@ function write(bytes: Buffer | string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
 }
 
-/** skopeo's Name and RepoTags for registry references: the repository and its tags, when the transport can tell. */
-async function registryFields(input: string, source: ImageSource): Promise<InspectOptions> {
-  if (!input.startsWith('docker://')) return {};
-  const rc = (await import('@ocikit/registry-client')) as Record<string, unknown>;
-  const out: InspectOptions = {};
-  const parse = rc.parseDockerReference as ((text: string) => { registry: string; repository: string }) | undefined;
-  if (typeof parse === 'function') {
-    const ref = parse(input.slice('docker://'.length));
-    out.name = `${ref.registry}/${ref.repository}`;
-  }
-  const withTags = source as ImageSource & { listTags?: () => Promise<string[]> };
-  if (typeof withTags.listTags === 'function') out.repoTags = await withTags.listTags();
-  return out;
+/** skopeo's Name and RepoTags for registry references: the repository and its tags (one more request, made in parallel). */
+async function registryFields(source: ImageSource, signal: AbortSignal): Promise<InspectOptions> {
+  if (!source.reference.startsWith('docker://')) return {};
+  const { DockerImageSource, listTags } = await import('@ocikit/registry-client');
+  if (!(source instanceof DockerImageSource)) return {};
+  const { registry, repository } = source.ref;
+  return { name: `${registry}/${repository}`, repoTags: await listTags(source.client, repository, { signal }) };
 }
 
 export async function run(ctx: CommandContext): Promise<void> {
@@ -35,12 +29,12 @@ export async function run(ctx: CommandContext): Promise<void> {
       return raw ? await write(await image.rawConfig()) : printJson(await image.config());
     }
     // The tag list (registries only) is fetched while the manifest and config are.
-    const [extra] = await Promise.all([registryFields(input, opened.source), image.manifest(), image.config()]);
+    const [extra] = await Promise.all([registryFields(opened.source, ctx.signal), image.manifest(), image.config()]);
     const full = await inspectImage(image, { ...extra, digest: await opened.artifact.digest() });
     const template = ctx.str('format');
     if (template !== undefined) printLine(renderTemplate(template, full));
     else printJson(full);
   } finally {
-    await opened.source.close().catch(() => {});
+    await opened.close();
   }
 }
