@@ -225,12 +225,13 @@ describe.each(folders)('shape of @ocikit/%s', (folder) => {
     expect(existsSync(path.join(packageDir, 'README.md')), `packages/${folder}/README.md`).toBe(true);
   });
 
-  it('has one bin, a committed launcher that imports ../dist/cli.js', () => {
+  // A launcher imports the tsc output, or the bundle scripts/bundle-clis.mjs makes of it (start-up).
+  it('has one bin, a committed launcher that imports ../dist/cli.js or its bundle', () => {
     const bin = BIN_NAMES[folder]!;
     expect(pkg.bin).toEqual({ [bin]: `./bin/${bin}.js` });
     const launcher = readFileSync(path.join(packageDir, 'bin', `${bin}.js`), 'utf8');
     expect(launcher.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(launcher).toMatch(/import\s*\(?\s*['"]\.\.\/dist\/cli\.js['"]/);
+    expect(launcher).toMatch(/import\s*\(?\s*['"]\.\.\/dist\/cli(\.bundle)?\.js['"]/);
     expect(existsSync(path.join(packageDir, 'src', 'cli.ts')), `packages/${folder}/src/cli.ts`).toBe(true);
   });
 

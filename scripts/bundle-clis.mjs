@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundles the CLIs whose bin launcher imports ../dist/cli.bundle.js: one
+// entry file plus lazily loaded chunks (code splitting keeps every command's
+// library code out of start-up). Node 20 has no module compile cache, and
+// resolving and parsing hundreds of small ESM files (yargs alone is ~40)
+// costs more than the command itself. Native addons stay external.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { rolldown } from 'rolldown';
+
+const root = new URL('..', import.meta.url).pathname;
+const NATIVE = ['zstd-napi'];
+
+for (const name of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', name);
+  let launcher;
+  try {
+    launcher = readFileSync(join(dir, 'bin', readdirSync(join(dir, 'bin'))[0]), 'utf8');
+  } catch {
+    continue;
+  }
+  if (!launcher.includes('../dist/cli.bundle.js')) continue;
+  rmSync(join(dir, 'dist', 'chunks'), { recursive: true, force: true });
+  const bundle = await rolldown({
+    input: { 'cli.bundle': join(dir, 'dist', 'cli.js') },
+    platform: 'node',
+    external: [/^node:/, ...NATIVE],
+    logLevel: 'warn',
+  });
+  await bundle.write({ dir: join(dir, 'dist'), format: 'esm', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: false });
+  await bundle.close();
+}
