@@ -7,3 +7,5 @@ export { createLayer, layerOfChanges, tarOfChanges, writeLayerBlob, type Created
 export { createLayerFromTar, plainTar } from './from-tar.js';
 export { diffTrees, type Change, type DiffOptions } from './diff.js';
 export { walkTree, type TreeNode } from './tree.js';
+export { unpack, repack, recordBundleState, readBundleMetadata, BUNDLE_METADATA_FILE, BUNDLE_TREE_FILE, type BundleMetadata, type UnpackOptions, type UnpackResult, type RepackOptions, type RepackResult } from './bundle.js';
+export { defaultRuntimeSpec } from './runtime-defaults.js';

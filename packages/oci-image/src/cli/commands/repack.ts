@@ -1,11 +1,15 @@
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../run.js';
+import { layerWriteOptions } from '../../layers/cli/options.js';
 
-// Placeholder until the layer commands land (issue 3).
-export const repackCommand: CommandModule = {
-  command: 'repack',
-  describe: false as unknown as string,
-  handler: () => {
-    throw new UsageError('repack is not available yet');
-  },
+export const repackCommand: CommandModule<object, never> = {
+  command: 'repack <bundle> <reference>',
+  describe: 'make a layer of the changes to an unpacked bundle and append it to the image, written to REF, like umoci repack',
+  builder: (y) =>
+    y.options({
+      ...layerWriteOptions,
+      'created-by': { type: 'string', describe: 'the history created_by text' },
+      message: { type: 'string', describe: 'the history comment' },
+      format: { choices: ['text', 'json'], default: 'text' },
+    }) as never,
+  handler: async (args) => (await import('../../layers/cli/bundle-handlers.js')).repackHandler(args as never),
 };
