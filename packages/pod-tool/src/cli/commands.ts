@@ -15,7 +15,7 @@ export function podCommands(parser: Argv): Argv {
   return parser
     .parserConfiguration({ 'greedy-arrays': false })
     .option('runroot', { type: 'string', default: '/run/ocikit', describe: 'state of running containers', global: true })
-    .option('root', { type: 'string', default: '/var/lib/ocikit', describe: 'image and container storage', global: true })
+    .option('root', { type: 'string', describe: 'the image store (default: as oci-storage, /var/lib/ocikit/storage for root)', global: true })
     .option('runtime', { type: 'string', default: 'runc', describe: 'OCI runtime: runc, crun or a path', global: true })
     .option('cni-path', { type: 'string', default: '/usr/lib/cni', describe: 'directory of the CNI plugins', global: true })
     .command({

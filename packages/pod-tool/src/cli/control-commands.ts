@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { printJson, printLine } from '@ocikit/oci-image/cli';
 import { containerState, killContainer, removeContainer, stopContainer, waitForExit } from '../containers/lifecycle.js';
-import { findRecord, type ContainerRecord } from '../containers/records.js';
+import { findRecord } from '../containers/records.js';
 import { PodError } from '../errors.js';
 import { contextFromArgs, strings } from './context.js';
-import { releaseStorageRootfs } from './images.js';
 
 type Args = Record<string, unknown>;
 
@@ -41,7 +40,7 @@ export async function rm(argv: Args): Promise<void> {
   for (const name of strings(argv.containers)) {
     const record = await findRecord(context.paths, name);
     if (record.infra) throw new PodError('ERR_POD_INFRA', `${name} is the infra container of a pod`, { hint: 'use oci-pod pod rm' });
-    await removeContainer(context, record, { force: Boolean(argv.force), releaseRootfs: (r: ContainerRecord) => releaseStorageRootfs(argv, r) });
+    await removeContainer(context, record, { force: Boolean(argv.force) });
     printLine(record.id);
   }
 }

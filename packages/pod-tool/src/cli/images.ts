@@ -1,15 +1,42 @@
+import { localTransportsWith, type Transport } from '@ocikit/oci-image';
 import type { CreateContainerOptions } from '../containers/create.js';
-import type { ContainerRecord } from '../containers/records.js';
-import { PodError } from '../errors.js';
 
-type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest'>;
+type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest' | 'storage'>;
 
-/** The rootfs and config of an image from the store (pulled when missing). */
-export async function prepareImage(_argv: Record<string, unknown>, image: string): Promise<ImageSource> {
-  throw new PodError('ERR_POD_NO_IMAGE', `cannot run image ${JSON.stringify(image)}: the image store is not available`, { hint: 'run a root filesystem directory with --rootfs DIR' });
+/** The image store the flags and environment name (as oci-storage finds it). */
+export async function storeFromArgs(argv: Record<string, unknown>) {
+  const { storeLocation } = await import('@ocikit/storage');
+  const { openImageStore } = await import('../images/store-images.js');
+  const location = storeLocation({ root: argv.root as string | undefined }, process.env);
+  return openImageStore(location);
 }
 
-/** Give the storage container of a removed container back to the store. */
-export async function releaseStorageRootfs(_argv: Record<string, unknown>, record: ContainerRecord): Promise<void> {
-  if (record.rootfsSource !== 'storage') return;
+/** Local transports plus docker:// (for 127.0.0.1 registries and the like). */
+export async function otherTransports(): Promise<Transport<any>[]> {
+  const { dockerTransport } = await import('@ocikit/registry-client');
+  return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), dockerTransport() as Transport<any>];
+}
+
+/** The rootfs and config of an image from the store (copied in when missing). */
+export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
+  const { prepareRootfs, pullIntoStore } = await import('../images/store-images.js');
+  const store = await storeFromArgs(argv);
+  const digest = await pullIntoStore(store, image, await otherTransports());
+  const prepared = await prepareRootfs(store, image, digest);
+  return {
+    image,
+    imageDigest: prepared.imageDigest,
+    imageConfig: prepared.imageConfig,
+    rootfs: prepared.rootfs,
+    rootfsSource: 'storage',
+    storage: { root: store.root, runroot: store.runroot, id: prepared.storageId },
+  };
+}
+
+
+/** Give back the storage container of a container that was never created. */
+export async function releasePrepared(source: ImageSource): Promise<void> {
+  if (!source.storage) return;
+  const { openImageStore, releaseRootfs } = await import('../images/store-images.js');
+  await releaseRootfs(await openImageStore(source.storage), source.storage.id);
 }

@@ -12,7 +12,7 @@ import { forwardSignals } from '../runtime/run.js';
 import { findExecutable } from '../runtime/runtime.js';
 import { contextFromArgs, strings } from './context.js';
 import { podNamespaces } from '../pods/pods.js';
-import { prepareImage } from './images.js';
+import { prepareImage, releasePrepared } from './images.js';
 
 export default async function run(argv: Record<string, unknown>): Promise<void> {
   const context = contextFromArgs(argv);
@@ -81,7 +81,13 @@ export default async function run(argv: Record<string, unknown>): Promise<void> 
   }
   if (preserveFds && options.detached) throw new UsageError('--preserve-fds cannot be used with -d');
 
-  const record = await createContainer(context, options);
+  let record;
+  try {
+    record = await createContainer(context, options);
+  } catch (error) {
+    await releasePrepared(source).catch(() => undefined);
+    throw error;
+  }
   if (options.detached) {
     await startDetached(context, record);
     printLine(record.id);

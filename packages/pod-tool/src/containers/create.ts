@@ -16,6 +16,7 @@ export interface CreateContainerOptions extends Omit<RunSpecOptions, 'user' | 'n
   imageConfig?: ImageConfig;
   rootfs: string;
   rootfsSource: 'dir' | 'storage';
+  storage?: { root: string; runroot: string; id: string };
   /** Config.User syntax: user, uid, user:group ... resolved in the rootfs. */
   user?: string;
   tty?: boolean;
@@ -61,6 +62,7 @@ export async function createContainer(context: PodContext, options: CreateContai
     labels: options.labels ?? {},
   };
   if (options.imageDigest) record.imageDigest = options.imageDigest;
+  if (options.storage) record.storage = options.storage;
   if (options.pod) record.pod = options.pod.name;
   if (options.infra) record.infra = true;
   await saveNewRecord(context.paths, record);
@@ -72,7 +74,7 @@ export async function createContainer(context: PodContext, options: CreateContai
       network = { mode: 'path', path: attached.netnsPath };
     }
     const user = options.user ? await resolveUser(options.user, options.rootfs) : undefined;
-    const { user: _userSpec, ...rest } = options;
+    const { user: _userSpec, storage: _storage, ...rest } = options;
     const runOptions: RunSpecOptions = { ...rest, network, hardLimits, terminal: options.tty ?? false };
     if (user) runOptions.user = user;
     if (options.pod) runOptions.joinNamespaces = options.pod.namespaces;

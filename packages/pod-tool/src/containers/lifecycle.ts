@@ -133,7 +133,7 @@ export async function stopContainer(context: PodContext, record: ContainerRecord
 }
 
 /** Remove a container: runtime state, network namespace, rootfs hold and our record. */
-export async function removeContainer(context: PodContext, record: ContainerRecord, options: { force?: boolean; releaseRootfs?: (record: ContainerRecord) => Promise<void> } = {}): Promise<void> {
+export async function removeContainer(context: PodContext, record: ContainerRecord, options: { force?: boolean } = {}): Promise<void> {
   const state = await containerState(context, record);
   const runtime = await resolveRuntime(context, record.runtime);
   if (state.status === 'running' || state.status === 'paused') {
@@ -143,6 +143,10 @@ export async function removeContainer(context: PodContext, record: ContainerReco
   }
   if (await runtimeState(runtime, record.id)) await runtimeDelete(runtime, record.id, true).catch(() => undefined);
   await tearDownNetwork(context, record);
-  if (options.releaseRootfs) await options.releaseRootfs(record);
+  if (record.storage) {
+    // Loaded only for containers of images: --rootfs ones never touch the store.
+    const { openImageStore, releaseRootfs } = await import('../images/store-images.js');
+    await releaseRootfs(await openImageStore(record.storage), record.storage.id);
+  }
   await removeRecord(context.paths, record);
 }

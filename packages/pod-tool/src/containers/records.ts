@@ -25,6 +25,8 @@ export interface ContainerRecord {
   rootfs: string;
   /** How the rootfs was provided: a caller's directory, or a storage container to release on rm. */
   rootfsSource: 'dir' | 'storage';
+  /** The image store and storage container that hold the rootfs (rootfsSource storage). */
+  storage?: { root: string; runroot: string; id: string };
   runtime: string;
   command: string[];
   detached: boolean;
