@@ -68,7 +68,7 @@ describe('applyLayer', async () => {
     const tar = execFileSync('tar', ['--format=posix', '--xattrs', '--xattrs-include=*', '-C', src, '-cf', '-', 'f']);
     const root = await freshRoot(base);
     await applyLayer(root, streamOf(tar), { preserveOwners: true });
-    expect(execFileSync('getfattr', ['-n', 'user.bin', '-e', 'base64', '--only-values', join(root, 'f')]).toString('base64')).toBe(
+    expect(execFileSync('getfattr', ['--absolute-names', '-n', 'user.bin', '-e', 'base64', '--only-values', join(root, 'f')]).toString('base64')).toBe(
       Buffer.from('AP+AwyhkAA==', 'base64').toString('base64'),
     );
   });
