@@ -1,13 +1,19 @@
 // Keeps the monorepo honest about ARCHITECTURE.md: the package dependency
 // graph (acyclic, downward only), no relative imports into another package,
 // the same shape for every package, and no enums or namespaces.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import ts from 'typescript';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/fixtures.js';
+import {
+  enumAndNamespaceProblems,
+  importsOf,
+  packageNameOf,
+  relativeImportProblems,
+  sourceFiles,
+  topologicalOrder,
+} from './support/source-checks.js';
 
 /** ARCHITECTURE.md: which ocikit packages each package may depend on. */
 const ALLOWED_DEPENDENCIES: Record<string, string[]> = {
@@ -64,81 +70,12 @@ function ocikitDependencies(pkg: PackageJson, sections: (keyof PackageJson)[]): 
 
 const ALL_SECTIONS: (keyof PackageJson)[] = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
 
-function sourceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    if (name === 'node_modules' || name === 'dist') continue;
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) files.push(...sourceFiles(full));
-    else if (/\.(ts|mts|cts|tsx)$/.test(name) && !name.endsWith('.d.ts')) files.push(full);
-  }
-  return files;
+function relativeToRepo(file: string): string {
+  return path.relative(REPO_ROOT, file);
 }
 
 function packageSources(folder: string): string[] {
   return ['src', 'test'].flatMap((dir) => sourceFiles(path.join(PACKAGES_DIR, folder, dir)));
-}
-
-function importsOf(file: string): string[] {
-  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return info.importedFiles.map((ref) => ref.fileName);
-}
-
-/** The npm package name an import specifier names ('@scope/name' or 'name'). */
-function packageNameOf(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-}
-
-function isInside(dir: string, target: string): boolean {
-  const relative = path.relative(dir, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-function isTestFile(packageDir: string, file: string): boolean {
-  return /\.test\.(ts|mts|cts|tsx)$/.test(file) || isInside(path.join(packageDir, 'test'), file);
-}
-
-function relativeImportProblems(packageDir: string, files: string[], repoRoot = REPO_ROOT): string[] {
-  const packagesDir = path.dirname(packageDir);
-  const problems: string[] = [];
-  for (const file of files) {
-    const isTest = isTestFile(packageDir, file);
-    for (const specifier of importsOf(file)) {
-      if (!specifier.startsWith('.') && !path.isAbsolute(specifier)) continue;
-      if (path.isAbsolute(specifier)) {
-        problems.push(`${path.relative(repoRoot, file)}: '${specifier}' is an absolute path`);
-        continue;
-      }
-      const target = path.resolve(path.dirname(file), specifier);
-      if (isInside(packageDir, target)) continue;
-      if (isTest && !isInside(packagesDir, target) && isInside(repoRoot, target)) continue;
-      problems.push(`${path.relative(repoRoot, file)}: '${specifier}' leaves ${path.relative(repoRoot, packageDir)}`);
-    }
-  }
-  return problems;
-}
-
-function enumAndNamespaceProblems(files: string[]): string[] {
-  const problems: string[] = [];
-  for (const file of files) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
-    const visit = (node: ts.Node): void => {
-      if (ts.isEnumDeclaration(node)) problems.push(`${relativeToRepo(file)}: enum ${node.name.text}`);
-      // `declare module 'x'` and `declare global` are allowed; `namespace X` / `module X` are not.
-      if (ts.isModuleDeclaration(node) && ts.isIdentifier(node.name) && node.name.text !== 'global') {
-        problems.push(`${relativeToRepo(file)}: namespace ${node.name.text}`);
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
-  }
-  return problems;
-}
-
-function relativeToRepo(file: string): string {
-  return path.relative(REPO_ROOT, file);
 }
 
 describe('package dependency graph (ARCHITECTURE.md)', () => {
@@ -188,7 +125,7 @@ describe.each(folders)('imports of @ocikit/%s', (folder) => {
   // Shipped code stays inside its package; tests may also use the repo's
   // shared test support (test/support, test-fixtures), never another package.
   it('never reaches into another package by a relative or absolute path', () => {
-    expect(relativeImportProblems(packageDir, files)).toEqual([]);
+    expect(relativeImportProblems(packageDir, files, REPO_ROOT)).toEqual([]);
   });
 
   it('imports other ocikit packages only by their npm name, declared and allowed', () => {
@@ -207,7 +144,7 @@ describe.each(folders)('imports of @ocikit/%s', (folder) => {
   });
 
   it('declares no enums and no namespaces', () => {
-    expect(enumAndNamespaceProblems(files)).toEqual([]);
+    expect(enumAndNamespaceProblems(files, REPO_ROOT)).toEqual([]);
   });
 });
 
@@ -264,21 +201,6 @@ describe.each(folders)('shape of @ocikit/%s', (folder) => {
   });
 });
 
-/** Kahn's algorithm; a result shorter than the graph means a cycle. */
-function topologicalOrder(graph: Record<string, string[]>): string[] {
-  const remaining = new Map(Object.entries(graph).map(([node, deps]) => [node, new Set(deps)]));
-  const order: string[] = [];
-  for (;;) {
-    const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([node]) => node).sort();
-    if (ready.length === 0) return order;
-    for (const node of ready) {
-      order.push(node);
-      remaining.delete(node);
-      for (const deps of remaining.values()) deps.delete(node);
-    }
-  }
-}
-
 describe('the checks themselves catch violations', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'ocikit-graph-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -311,7 +233,7 @@ describe('the checks themselves catch violations', () => {
       'packages/b/src/good.ts',
       "// a network namespace is set up by the runtime\nconst s = 'enum X {';\ndeclare module 'untyped-lib';\ndeclare global { interface Foo { a: 1 } }\nexport { s };\n",
     );
-    expect(enumAndNamespaceProblems([bad, good]).map((problem) => problem.split(': ')[1])).toEqual([
+    expect(enumAndNamespaceProblems([bad, good], root).map((problem) => problem.split(': ')[1])).toEqual([
       'enum Color',
       'enum Size',
       'namespace Util',
