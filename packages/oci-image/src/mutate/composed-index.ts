@@ -1,7 +1,9 @@
 import { digestOf } from '../digest.js';
 import type { Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
+import { PlatformNotFoundError } from '../errors.js';
 import { MediaTypes } from '../media-types.js';
+import { formatPlatform, hostPlatform, platformMatches } from '../platform.js';
 import type { ImageSource } from '../transport.js';
 import type { Descriptor, Index, Platform } from '../types.js';
 
@@ -48,8 +50,6 @@ export function indexOf(entries: readonly IndexEntry[], annotations?: Record<str
       return found;
     },
     image: async (platform) => {
-      const { platformMatches, hostPlatform, formatPlatform } = await import('../platform.js');
-      const { PlatformNotFoundError } = await import('../errors.js');
       const wanted = platform ?? hostPlatform();
       for (const entry of entries) if (entry.artifact.kind === 'image' && platformMatches(entry.platform, wanted)) return entry.artifact;
       throw new PlatformNotFoundError(formatPlatform(wanted), entries.map((e) => formatPlatform(e.platform)));

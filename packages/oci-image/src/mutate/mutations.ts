@@ -19,7 +19,7 @@ export interface LayerAddition {
 }
 
 /** A layer seen with another media type (same bytes), e.g. OCI gzip as Docker gzip. */
-function withMediaType(layer: Layer, mediaType: string): Layer {
+export function withMediaType(layer: Layer, mediaType: string): Layer {
   if (layer.descriptor.mediaType === mediaType) return layer;
   return {
     descriptor: { ...layer.descriptor, mediaType },

@@ -1,7 +1,17 @@
 import type { CommandModule } from 'yargs';
 import { printJson, printLine, UsageError, type OutputFormat } from '../run.js';
 
-export const copyCommand: CommandModule<object, { source: string; destination: string; all: boolean; platform?: string; jobs: number; format: OutputFormat }> = {
+interface CopyArgs {
+  source: string;
+  destination: string;
+  all: boolean;
+  platform?: string;
+  jobs: number;
+  format: OutputFormat;
+  'manifest-format'?: 'oci' | 'v2s2';
+}
+
+export const copyCommand: CommandModule<object, CopyArgs> = {
   command: 'copy <source> <destination>',
   describe: 'copy an image or index between local transports (oci:, oci-archive:, dir:), digests kept',
   builder: (y) =>
@@ -9,6 +19,7 @@ export const copyCommand: CommandModule<object, { source: string; destination: s
       all: { type: 'boolean', default: false, describe: 'copy the whole index, every platform' },
       platform: { type: 'string', describe: 'the image to pick from an index (default: this machine)' },
       jobs: { type: 'number', default: 4, describe: 'blobs copied at once' },
+      'manifest-format': { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' },
       format: { choices: ['text', 'json'], default: 'text' },
     }) as never,
   handler: async (args) => {
@@ -22,6 +33,7 @@ export const copyCommand: CommandModule<object, { source: string; destination: s
       jobs: args.jobs,
       signal: interruptSignal(),
       ...(args.platform ? { platform: parsePlatform(args.platform) } : {}),
+      ...(args['manifest-format'] ? { format: args['manifest-format'] } : {}),
     });
     if (args.format === 'json') printJson(result);
     else if (!args.destination.startsWith('oci-archive:-')) printLine(result.reference);
