@@ -1,5 +1,5 @@
 import { PlatformNotFoundError, UnsupportedMediaTypeError } from './errors.js';
-import { manifestDescriptor, parseIndex, SourceImage, type Artifact, type Image } from './image.js';
+import { parseIndex, SourceArtifact, SourceImage, type Artifact, type Image } from './image.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { formatPlatform, hostPlatform, platformMatches } from './platform.js';
 import type { ImageSource, RawManifest } from './transport.js';
@@ -16,24 +16,9 @@ export interface ImageIndex extends Artifact {
   readonly origin: ImageSource | undefined;
 }
 
-export class SourceIndex implements ImageIndex {
+export class SourceIndex extends SourceArtifact implements ImageIndex {
   readonly kind = 'index' as const;
   private indexPromise: Promise<Index> | undefined;
-
-  constructor(readonly origin: ImageSource, private readonly raw: RawManifest) {}
-
-  async rawManifest(): Promise<Buffer> {
-    return this.raw.bytes;
-  }
-  async mediaType(): Promise<string> {
-    return this.raw.mediaType;
-  }
-  async digest(): Promise<string> {
-    return this.raw.digest;
-  }
-  async descriptor(): Promise<Descriptor> {
-    return manifestDescriptor(this.raw);
-  }
 
   index(): Promise<Index> {
     this.indexPromise ??= parseIndex(this.raw.bytes, `index ${this.raw.digest}`);

@@ -44,17 +44,9 @@ export async function parseIndex(bytes: Buffer, what = 'index'): Promise<Index> 
   return parseAndValidate<Index>(bytes, 'index', what);
 }
 
-/**
- * An image read lazily from a source: nothing is fetched until asked, and
- * each document is fetched and parsed once.
- */
-export class SourceImage implements Image {
-  readonly kind = 'image' as const;
-  private manifestPromise: Promise<Manifest> | undefined;
-  private configBytesPromise: Promise<Buffer> | undefined;
-  private configPromise: Promise<ImageConfig> | undefined;
-
-  constructor(readonly origin: ImageSource, private readonly raw: RawManifest) {}
+/** The raw-bytes accessors every artifact read from a source shares. */
+export abstract class SourceArtifact {
+  constructor(readonly origin: ImageSource, protected readonly raw: RawManifest) {}
 
   async rawManifest(): Promise<Buffer> {
     return this.raw.bytes;
@@ -68,6 +60,17 @@ export class SourceImage implements Image {
   async descriptor(): Promise<Descriptor> {
     return manifestDescriptor(this.raw);
   }
+}
+
+/**
+ * An image read lazily from a source: nothing is fetched until asked, and
+ * each document is fetched and parsed once.
+ */
+export class SourceImage extends SourceArtifact implements Image {
+  readonly kind = 'image' as const;
+  private manifestPromise: Promise<Manifest> | undefined;
+  private configBytesPromise: Promise<Buffer> | undefined;
+  private configPromise: Promise<ImageConfig> | undefined;
 
   manifest(): Promise<Manifest> {
     this.manifestPromise ??= parseManifest(this.raw.bytes, `manifest ${this.raw.digest}`);
