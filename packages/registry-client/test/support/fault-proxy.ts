@@ -8,7 +8,9 @@ export type FaultAction =
   | { kind: 'drop-mid-upload' }
   | { kind: 'delay'; ms: number }
   | { kind: 'throttle'; bytesPerChunk: number; pauseMs: number }
-  | { kind: 'redirect'; to: (req: IncomingMessage) => string };
+  | { kind: 'redirect'; to: (req: IncomingMessage) => string }
+  /** Forward, then change the response headers (e.g. add OCI-Chunk-Min-Length, make Location relative). */
+  | { kind: 'rewrite'; headers: (headers: Record<string, string | string[] | undefined>) => Record<string, string | string[] | undefined> };
 
 export interface FaultRule {
   method?: string;
@@ -59,7 +61,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     if (!rule) return forward(target, req, res);
     rule.times = (rule.times ?? 1) - 1;
     const action = rule.action;
-    log.push(`${req.method} ${path} -> ${action.kind}`);
+    log.push(`${req.method} ${path} -> ${action.kind}${req.headers['content-length'] ? ` (${req.headers['content-length']} bytes)` : ''}`);
     switch (action.kind) {
       case 'status':
         req.resume();
@@ -72,6 +74,12 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       case 'redirect':
         req.resume();
         res.writeHead(307, { location: action.to(req) }).end();
+        return;
+      case 'rewrite':
+        forward(target, req, res, (up) => {
+          res.writeHead(up.statusCode ?? 502, action.headers({ ...up.headers }));
+          up.pipe(res);
+        });
         return;
       case 'drop-mid-body':
         forward(target, req, res, (up) => {
