@@ -107,5 +107,39 @@ describe('oci-registry CLI against the real registry', () => {
     const creds = await run(['tags', '--creds', `${registry.username}:${registry.password}`, `docker://${registry.host}/mirror/web`], env);
     expect(creds.code).toBe(0);
     expect(creds.stdout.trim().split('\n').sort()).toEqual(['a', 'b']);
+    const secret = 'SuperSecret-998877';
+    const debug = await run(['tags', '--debug', '--creds', `${registry.username}:${secret}`, `docker://${registry.host}/cli/app`], env);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain('debug:');
+    expect(debug.stderr).not.toContain(secret);
+    expect(debug.stderr).not.toContain(Buffer.from(`${registry.username}:${secret}`).toString('base64'));
+  });
+});
+
+describe('oci-registry CLI with TLS (self-signed CA)', () => {
+  let registry: RunningRegistry;
+  let work: string;
+  beforeAll(async () => {
+    registry = await startRegistry({ tls: true });
+    work = mkdtempSync(join(tmpdir(), 'ocikit-rc-clitls-'));
+    await makeTestImage(join(work, 'src'), 'v1');
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('trusts the CA from --dest-cert-dir / --cert-dir and refuses without it', async () => {
+    const env = { HOME: work, REGISTRY_AUTH_FILE: join(work, 'auth.json') };
+    const untrusted = await run(['copy', '--retry-times', '1', `oci:${join(work, 'src')}:v1`, `docker://${registry.host}/tls/app:v1`], env);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/^oci-registry: ERR_REGISTRY_TLS: .*--cert-dir.*\n$/);
+    const pushed = await run(['copy', '--dest-cert-dir', registry.certDir as string, `oci:${join(work, 'src')}:v1`, `docker://${registry.host}/tls/app:v1`], env);
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toMatch(/^docker:\/\/127\.0\.0\.1:\d+\/tls\/app:v1@sha256:[0-9a-f]{64}\n$/);
+    const digest = await run(['manifest', '--digest', '--cert-dir', registry.certDir as string, `docker://${registry.host}/tls/app:v1`], env);
+    expect(pushed.stdout).toContain(digest.stdout.trim());
+    const insecure = await run(['tags', '--tls-verify=false', `docker://${registry.host}/tls/app`], env);
+    expect(insecure.stdout).toBe('v1\n');
   });
 });
