@@ -6,6 +6,7 @@ import { deleteContainerFiles, listContainers, readContainerRecord } from './con
 import { ensureLayers, layerExists, readLayerRecord } from './layers.js';
 import { imageByDigest } from './commit.js';
 import { listInflight, processAlive } from './inflight.js';
+import { deadLocks } from './lock.js';
 import { readMountRecord } from './mounts.js';
 import { readMountInfo, unmount } from './overlay.js';
 import { DRIVERS, tempOwner } from './paths.js';
@@ -51,6 +52,11 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     if (m.live) continue;
     note({ kind: 'marker', subject: m.file, message: 'marker of a process that is gone', ...(repair ? { repaired: 'removed' } : {}) });
     if (repair) await rm(m.file, { force: true });
+  }
+
+  for (const name of await deadLocks(store.paths.locks, await readdir(store.paths.locks).catch(() => []))) {
+    note({ kind: 'lock', subject: name, message: 'lock of a process that is gone', ...(repair ? { repaired: 'removed' } : {}) });
+    if (repair) await rm(join(store.paths.locks, name), { recursive: true, force: true });
   }
 
   // Temporary files and dirs of dead processes.

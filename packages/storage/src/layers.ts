@@ -66,7 +66,7 @@ export async function ensureLayers(store: Store, driver: DriverName, image: Imag
       await unpackOne(store, record, layers[i] as Layer, options.signal);
       options.onUnpacked?.(record);
       store.logger.debug?.(`unpacked layer ${chainId} (${driver})`);
-    }, { staleMs: 30_000 });
+    });
   }
   return chain;
 }

@@ -1,49 +1,110 @@
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from './errors.js';
 
 export interface LockOptions {
-  /** A lock not refreshed for this long belongs to a dead process and is taken over. */
-  staleMs?: number;
   /** How long to keep trying before giving up. */
   waitMs?: number;
 }
 
+const OWNER_FILE = 'owner';
+
+/** The kernel's start time of a process, so a recycled pid is not taken for the old owner. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const myIdentity = `${process.pid}:${startTimeOf(process.pid) ?? '?'}`;
+
+function ownerAlive(identity: string): boolean {
+  const [pidText, started] = identity.split(':');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const now = startTimeOf(pid);
+  if (now === undefined) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  return started === '?' || now === started;
+}
+
 /**
- * A named cross-process lock in `dir` (proper-lockfile: mkdir based, its mtime
- * refreshed while held, so a lock left by a kill -9 goes stale and is taken
- * over). Each name is its own lock file, so one process may hold several.
+ * Take over a lock whose owner is dead: move it aside, and check that what
+ * we moved is the lock we judged dead (not a fresh one someone just made).
+ */
+async function breakIfDead(path: string, locks: string): Promise<void> {
+  const owner = await readFile(join(path, OWNER_FILE), 'utf8').catch(() => undefined);
+  if (owner === undefined) {
+    // Made but not yet owned: only a holder killed in that instant leaves this for long.
+    const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age < 5000) return;
+  } else if (ownerAlive(owner)) {
+    return;
+  }
+  const aside = join(locks, `.stale-${randomBytes(6).toString('hex')}`);
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  const moved = await readFile(join(aside, OWNER_FILE), 'utf8').catch(() => undefined);
+  if (moved !== owner) await rename(aside, path).catch(() => {});
+  else await rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * A named cross-process lock in `dir`: a directory made with mkdir (atomic),
+ * holding the owner's pid and start time. A lock whose owner died (kill -9)
+ * is taken over at once, without waiting for a timeout.
  */
 export async function withLock<T>(dir: string, name: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const { lock } = await import('proper-lockfile');
-  const staleMs = options.staleMs ?? 20_000;
   const waitMs = options.waitMs ?? 10 * 60_000;
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, name);
-  let release: () => Promise<void>;
+  const path = join(dir, `${name}.lock`);
   const started = Date.now();
-  for (;;) {
+  await mkdir(dir, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
     try {
-      release = await lock(target, {
-        realpath: false,
-        stale: staleMs,
-        update: Math.max(1000, Math.floor(staleMs / 4)),
-        retries: { retries: 50, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true },
-        // A late refresh on a busy machine must not crash the process; the work is idempotent.
-        onCompromised: () => {},
-      });
+      await mkdir(path);
+      await writeFile(join(path, OWNER_FILE), myIdentity);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED' && Date.now() - started < waitMs) continue;
-      throw new StorageError('ERR_STORAGE_LOCKED', `cannot take the lock ${name} in ${dir}: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'another process holds it; a lock of a killed process is taken over once stale',
-      });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() - started > waitMs) {
+        throw new StorageError('ERR_STORAGE_LOCKED', `timed out waiting for the lock ${name} in ${dir}`, {
+          hint: 'another process holds it; `oci-storage check --repair` clears locks of dead processes',
+        });
+      }
+      await breakIfDead(path, dir);
+      await sleep(Math.min(200, 5 + attempt * 5) * (0.5 + Math.random()));
     }
   }
   try {
     return await work();
   } finally {
-    await release().catch(() => {});
+    await rm(path, { recursive: true, force: true });
   }
+}
+
+/** Locks left by dead processes (for check). */
+export async function deadLocks(dir: string, names: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.lock') && !name.startsWith('.stale-')) continue;
+    const owner = await readFile(join(dir, name, OWNER_FILE), 'utf8').catch(() => undefined);
+    const age = await stat(join(dir, name)).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (owner === undefined ? age > 5000 : !ownerAlive(owner)) out.push(name);
+  }
+  return out;
 }
