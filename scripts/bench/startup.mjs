@@ -84,10 +84,18 @@ for (const benchCase of cases) {
   }
 }
 for (let round = 0; round < RUNS; round++) {
-  for (const benchCase of active) benchCase.times.push(timeOnce(benchCase.argv));
+  for (const benchCase of active) {
+    if (benchCase.failed) continue;
+    try {
+      benchCase.times.push(timeOnce(benchCase.argv));
+    } catch (error) {
+      benchCase.failed = true;
+      console.error(`dropping ${benchCase.name}: ${error.message}`);
+    }
+  }
 }
 const results = new Map(
-  active.map((c) => {
+  active.filter((c) => !c.failed).map((c) => {
     const walls = c.times.map((t) => t.wall);
     return [c.name, { median: median(walls), min: Math.min(...walls), cpu: median(c.times.map((t) => t.cpu)) }];
   }),
@@ -100,8 +108,9 @@ console.log(`start-up, ${RUNS} interleaved runs each (after ${WARMUP} warm-up), 
 console.log(`${'command'.padEnd(width)}  median     min  x node   cpu  x node`);
 for (const [name, { median: med, min, cpu }] of results) {
   const ratio = baseline ? (med / baseline).toFixed(2) : '-';
-  const cpuText = Number.isNaN(cpu) ? '-' : cpu.toFixed(0);
-  const cpuRatio = cpuBaseline && !Number.isNaN(cpu) ? (cpu / cpuBaseline).toFixed(2) : '-';
+  // GNU time counts in 10 ms steps: below that there is no figure to divide.
+  const cpuText = Number.isNaN(cpu) ? '-' : cpu === 0 ? '<10' : cpu.toFixed(0);
+  const cpuRatio = cpuBaseline && cpu > 0 ? (cpu / cpuBaseline).toFixed(2) : '-';
   console.log(
     `${name.padEnd(width)}  ${med.toFixed(1).padStart(6)}  ${min.toFixed(1).padStart(6)}  ${ratio.padStart(6)}  ${cpuText.padStart(4)}  ${cpuRatio.padStart(6)}`,
   );
