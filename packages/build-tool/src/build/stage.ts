@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { resolveUser, type HistoryEntry, type ImageConfig } from '@ocikit/oci-image';
+import { createContainer, mountContainer, removeContainer, type ContainerRecord } from '@ocikit/storage';
+import { expandOrThrow, lookupIn } from '../dockerfile/args.js';
+import { decodeInstruction, type Decoded, type RunMount } from '../dockerfile/instructions.js';
+import type { RawInstruction } from '../dockerfile/parse.js';
+import { expandWord } from '../dockerfile/shell-lex.js';
+import type { StagePlan } from '../dockerfile/stages.js';
+import { BuildError, SourceNotFoundError, StepFailedError } from '../errors.js';
+import { stepKey } from './cache.js';
+import { applyMetadata, commandArgv, DEFAULT_PATH, envMap, resolveWorkdir, shellOf } from './config-ops.js';
+import { copyMatches, ensureDir, writeHeredocFile } from './copy-files.js';
+import { runInRootfs, type RunMountSpec } from './runner.js';
+import { cleanSource, digestSources, hasGlob, matchSources, type SourceRoot } from './sources.js';
+import type { BuildSession } from './session.js';
+import { commitToStore, configOf } from '../working/images.js';
+
+export interface StageResult {
+  digest: string;
+  config: ImageConfig;
+}
+
+interface Mounted {
+  record: ContainerRecord;
+  rootfs: string;
+}
+
+/** Runs the instructions of one stage: a working container per step, a layer per changing step. */
+export class StageRunner {
+  private digest = '';
+  private config!: ImageConfig;
+  private key = '';
+  private pending: HistoryEntry[] = [];
+  private pendingDirs: string[] = [];
+  private container: Mounted | undefined;
+  private readonly args = new Map<string, string>();
+  private cmdSet = false;
+
+  constructor(private readonly session: BuildSession, private readonly plan: StagePlan) {}
+
+  async run(instructions: readonly RawInstruction[], hooks: { before(raw: RawInstruction): void; after(raw: RawInstruction, cached: boolean): void }): Promise<StageResult> {
+    const { session, plan } = this;
+    const base = plan.baseStage !== undefined ? session.stageResult(plan.baseStage) : undefined;
+    this.digest = base ? base.digest : await session.importBase(plan.base, plan.platform);
+    this.config = structuredClone(base ? base.config : await configOf(session.store, this.digest));
+    this.key = stepKey('base', this.digest);
+    const triggers = this.config.config?.OnBuild ?? [];
+    if (this.config.config?.OnBuild) delete this.config.config.OnBuild;
+    const all = [...session.parseTriggers(triggers, plan.source.from), ...instructions];
+    try {
+      for (const raw of all) {
+        hooks.before(raw);
+        hooks.after(raw, await this.step(raw));
+      }
+      if (this.pendingDirs.length) await this.fsStep('WORKDIR (create)', '', async () => undefined, false);
+      this.config.created = session.created();
+      const digest = await commitToStore(session.store, this.digest, undefined, {
+        config: this.config,
+        pendingHistory: this.pending,
+        layerHistory: undefined,
+        compression: session.compression,
+        ...session.stepOptions(),
+      });
+      return { digest, config: this.config };
+    } finally {
+      await this.dropContainer();
+    }
+  }
+
+  private lookup(): (name: string) => string | undefined {
+    return lookupIn(envMap(this.config), this.args);
+  }
+
+  private history(text: string, emptyLayer: boolean): HistoryEntry {
+    return { created: this.session.created(), created_by: text, ...(emptyLayer ? { empty_layer: true } : {}) } as HistoryEntry;
+  }
+
+  /** One instruction; returns true when it came from the cache. */
+  private async step(raw: RawInstruction): Promise<boolean> {
+    const { session } = this;
+    const decoded = decodeInstruction(raw, { file: session.file, escape: session.escape, lookup: this.lookup() });
+    switch (decoded.kind) {
+      case 'ARG':
+        for (const decl of decoded.decls) {
+          const given = session.buildArgs[decl.name];
+          let value: string | undefined = given;
+          if (value === undefined && decl.default !== undefined) value = expandOrThrow(decl.default, this.lookup(), session.escape, session.file, raw);
+          if (value === undefined) value = session.globals.get(decl.name);
+          if (value === undefined) this.args.delete(decl.name);
+          else this.args.set(decl.name, value);
+        }
+        this.key = stepKey(this.key, raw.text, JSON.stringify([...this.args]));
+        return false;
+      case 'RUN':
+        return this.runStep(raw, decoded);
+      case 'COPY':
+      case 'ADD':
+        return this.copyStep(raw, decoded);
+      default: {
+        if (decoded.kind === 'CMD') this.cmdSet = true;
+        this.config = applyMetadata(this.config, decoded);
+        if (decoded.kind === 'ENTRYPOINT' && !this.cmdSet && this.config.config) this.config.config.Cmd = null as unknown as string[];
+        if (decoded.kind === 'WORKDIR') this.pendingDirs.push(this.config.config?.WorkingDir ?? '/');
+        const text = `/bin/sh -c #(nop) ${raw.keyword} ${this.expandedText(raw, decoded)}`;
+        this.pending.push(this.history(text, true));
+        this.key = stepKey(this.key, raw.text, JSON.stringify(decoded));
+        return false;
+      }
+    }
+  }
+
+  private expandedText(raw: RawInstruction, decoded: Decoded): string {
+    if (decoded.kind === 'ENV' || decoded.kind === 'LABEL') return decoded.pairs.map(([k, v]) => `${k}=${v}`).join(' ');
+    if (decoded.kind === 'WORKDIR' || decoded.kind === 'USER') return decoded.value;
+    return raw.text.slice(raw.keyword.length + 1);
+  }
+
+  private async ensureContainer(): Promise<Mounted> {
+    if (this.container) return this.container;
+    const record = await createContainer(this.session.store, this.digest.slice('sha256:'.length), { ...this.session.signalOption() });
+    this.session.track(record.id);
+    const { mountPoint } = await mountContainer(this.session.store, record.id);
+    this.container = { record, rootfs: mountPoint };
+    return this.container;
+  }
+
+  private async dropContainer(): Promise<void> {
+    if (!this.container) return;
+    const id = this.container.record.id;
+    this.container = undefined;
+    await removeContainer(this.session.store, id, { force: true });
+    this.session.untrack(id);
+  }
+
+  /**
+   * A step that changes files: reuse the cached image for its key, or run
+   * it in the working container and commit the changes as a layer.
+   */
+  private async fsStep(text: string, extra: string, perform: (rootfs: string) => Promise<void>, countAsStep = true): Promise<boolean> {
+    const { session } = this;
+    const key = stepKey(this.key, text, extra, JSON.stringify(this.pendingDirs));
+    const hit = session.noCache ? undefined : await session.cache.get(key);
+    if (hit) {
+      await this.dropContainer();
+      this.digest = hit;
+      this.key = key;
+      this.pending = [];
+      this.pendingDirs = [];
+      session.counted(true, countAsStep);
+      return true;
+    }
+    const container = await this.ensureContainer();
+    for (const dir of this.pendingDirs) await ensureDir(container.rootfs, dir);
+    await perform(container.rootfs);
+    const digest = await commitToStore(session.store, this.digest, container.record, {
+      config: { ...this.config, created: session.created() },
+      pendingHistory: this.pending,
+      layerHistory: this.history(text, false),
+      compression: session.compression,
+      ...session.stepOptions(),
+    });
+    await session.cache.set(key, digest);
+    await this.dropContainer();
+    this.digest = digest;
+    this.key = key;
+    this.pending = [];
+    this.pendingDirs = [];
+    session.counted(false, countAsStep);
+    return false;
+  }
+
+  private runEnv(): string[] {
+    const env = envMap(this.config);
+    const out: string[] = [];
+    for (const [k, v] of this.args) if (!env.has(k)) out.push(`${k}=${v}`);
+    for (const [k, v] of env) out.push(`${k}=${v}`);
+    if (!env.has('PATH')) out.unshift(DEFAULT_PATH);
+    return out;
+  }
+
+  private async runStep(raw: RawInstruction, decoded: Extract<Decoded, { kind: 'RUN' }>): Promise<boolean> {
+    const shell = shellOf(this.config);
+    let argv: string[];
+    const onlyMarkers = raw.heredocs.length > 0 && /^(\s*<<-?["']?[A-Za-z_][A-Za-z0-9_]*["']?)+\s*$/.test(raw.args);
+    if (onlyMarkers) argv = [...shell, raw.heredocs.map((h) => h.body).join('')];
+    else if (raw.heredocs.length) argv = [...shell, `${raw.args}\n${raw.heredocs.map((h) => `${h.body}${h.name}\n`).join('')}`];
+    else argv = commandArgv(decoded.command, shell);
+    const env = this.runEnv();
+    const network = decoded.network === 'none' ? 'none' : 'host';
+    const command = argv.join(' ');
+    const text = `/bin/sh -c ${'exec' in decoded.command && !raw.heredocs.length ? JSON.stringify(argv) : argv[argv.length - 1]}`;
+    const extra = JSON.stringify({ env, mounts: decoded.mounts, network, user: this.config.config?.User ?? '', wd: this.config.config?.WorkingDir ?? '' });
+    return this.fsStep(`RUN ${text}`, extra, async (rootfs) => {
+      const mounts = await this.runMounts(decoded.mounts);
+      const code = await runInRootfs({
+        rootfs,
+        argv,
+        env,
+        cwd: this.config.config?.WorkingDir || '/',
+        user: this.config.config?.User ?? '',
+        mounts,
+        network,
+        isolation: this.session.isolation,
+        ...(this.session.runtime ? { runtime: this.session.runtime } : {}),
+        ...(this.session.runStdio ? { stdio: this.session.runStdio } : {}),
+        ...this.session.signalOption(),
+      });
+      if (code !== 0) throw new StepFailedError(`step ${this.session.stepNumber()} (${this.session.file}:${raw.line})`, command, code);
+    });
+  }
+
+  private async runMounts(mounts: readonly RunMount[]): Promise<RunMountSpec[]> {
+    const out: RunMountSpec[] = [];
+    for (const m of mounts) {
+      const target = posix.isAbsolute(m.target) ? m.target : posix.join(this.config.config?.WorkingDir || '/', m.target);
+      if (m.type === 'tmpfs') out.push({ type: 'tmpfs', target, readonly: false });
+      else if (m.type === 'cache') {
+        const id = createHash('sha256').update(m.id ?? target).digest('hex').slice(0, 32);
+        const dir = join(this.session.store.root, 'build-cache-mounts', id);
+        await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
+        out.push({ type: 'bind', source: dir, target, readonly: m.readonly });
+      } else if (m.type === 'secret') {
+        const source = this.session.secrets[m.id ?? posix.basename(target)];
+        if (!source) {
+          if (m.required) throw new BuildError('ERR_BUILD_SECRET', `secret ${JSON.stringify(m.id)} was not given`, { hint: 'pass --secret id=ID,src=FILE' });
+          continue;
+        }
+        out.push({ type: 'bind', source, target, readonly: true });
+      } else {
+        const root = m.from ? await this.session.sourceRootOf(m.from, this.plan.index) : this.session.contextRoot();
+        out.push({ type: 'bind', source: join(root.dir, cleanSource(m.source ?? '')), target, readonly: m.readonly });
+      }
+    }
+    return out;
+  }
+
+  private async copyStep(raw: RawInstruction, decoded: Extract<Decoded, { kind: 'COPY' | 'ADD' }>): Promise<boolean> {
+    const { session } = this;
+    for (const s of decoded.sources) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw new BuildError('ERR_BUILD_REMOTE_SOURCE', `${raw.keyword} of a URL (${s}) is not supported`, { hint: 'download it first and COPY it from the context' });
+    }
+    const root: SourceRoot = decoded.from ? await session.sourceRootOf(decoded.from, this.plan.index) : session.contextRoot();
+    const matches = decoded.sources.map((s) => ({ pattern: s, found: matchSources(root, s) }));
+    const workdir = this.config.config?.WorkingDir || '/';
+    const dest = posix.isAbsolute(decoded.dest) ? decoded.dest : `${resolveWorkdir(workdir, decoded.dest).replace(/\/+$/, '')}${decoded.dest.endsWith('/') || decoded.dest === '.' ? '/' : ''}`;
+    const all = matches.flatMap((m) => m.found);
+    const destIsDir = dest.endsWith('/') || all.length + decoded.heredocs.length > 1 || decoded.sources.some((s) => hasGlob(s));
+    const lookup = this.lookup();
+    const bodies = decoded.heredocs.map((h) => ({ name: h.name, body: h.expand ? expandWord(h.body.replace(/[\\"'`]/g, (c) => `${session.escape}${c}`), lookup, session.escape) : h.body }));
+    const contentDigest = decoded.from ? `${root.label}` : digestSources(root, all);
+    const extra = JSON.stringify({ content: contentDigest, bodies, chown: decoded.chown, chmod: decoded.chmod, dest, wd: workdir });
+    const text = `${raw.keyword} ${decoded.chown ? `--chown=${decoded.chown} ` : ''}${decoded.chmod !== undefined ? `--chmod=${decoded.chmod.toString(8)} ` : ''}${[...decoded.sources, ...bodies.map((b) => `<<${b.name}`)].join(' ')} ${dest}`;
+    return this.fsStep(text, extra, async (rootfs) => {
+      const owner = decoded.chown ? await resolveUser(decoded.chown, rootfs) : { uid: 0, gid: 0 };
+      const options = { owner: { uid: owner.uid, gid: owner.gid }, extractArchives: decoded.kind === 'ADD', ...(decoded.chmod !== undefined ? { chmod: decoded.chmod } : {}), ...session.signalOption() };
+      if (all.length === 0 && bodies.length === 0) throw new SourceNotFoundError(decoded.sources.join(' '), root.label);
+      await copyMatches(root, all, rootfs, dest, destIsDir, options);
+      for (const b of bodies) await writeHeredocFile(rootfs, dest, b.name, b.body, destIsDir, options);
+    });
+  }
+}
