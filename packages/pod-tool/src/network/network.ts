@@ -59,9 +59,13 @@ export async function setUpNetwork(context: PodContext, id: string, ports: PortM
   await run(ip, ['netns', 'add', netns]);
   const netnsPath = `/var/run/netns/${netns}`;
   try {
+    // A fresh namespace has lo down; containers expect localhost to work.
+    await run(ip, ['-n', netns, 'link', 'set', 'lo', 'up']);
     const result = await cniChain(context, 'ADD', id, netnsPath, ports);
     const ips = (result?.ips as Array<{ address: string }> | undefined) ?? [];
     const address = ips[0]?.address.split('/')[0] ?? '';
+    // host-local hands addresses out again: forget a previous owner's MAC, or the host talks to a ghost.
+    if (address) await run(ip, ['neigh', 'del', address, 'dev', BRIDGE]).catch(() => undefined);
     await writeFileAtomic(join(context.paths.dir(id), 'network.json'), Buffer.from(JSON.stringify({ result, ports })));
     return { netns, netnsPath, ip: address };
   } catch (error) {
