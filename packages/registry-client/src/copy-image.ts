@@ -1,22 +1,43 @@
-import { copy, parseReference, readArtifact, type CopyOptions, type CopyResult, type Transport } from '@ocikit/oci-image';
+import { convertFormat, copy, parseReference, readArtifact, type Compression, type CopyOptions, type CopyResult, type ManifestFormat, type Transport } from '@ocikit/oci-image';
 
 export interface CopyImageOptions extends CopyOptions {
   /** Transports the source may use (e.g. [...localTransports, dockerTransport(srcOptions)]). */
   sourceTransports: readonly Transport<any>[];
   /** Transports the destination may use. */
   destinationTransports: readonly Transport<any>[];
+  /** Re-compress layers (gzip, zstd or none); changes digests. */
+  compressFormat?: Compression;
+  /** Convert the manifest format (oci or v2s2); changes the digest. */
+  manifestFormat?: ManifestFormat;
+  /** Where re-compressed layers are spooled (default the system temp folder). */
+  tempDir?: string;
 }
 
-/** Copy one reference to another through the one copy engine of oci-image. */
+/**
+ * Copy one reference to another through the one copy engine of oci-image,
+ * with separate transport lists so source and destination can carry their
+ * own credentials and TLS settings.
+ */
 export async function copyImage(source: string, destination: string, options: CopyImageOptions): Promise<CopyResult> {
   const src = parseReference(source, options.sourceTransports);
   const dst = parseReference(destination, options.destinationTransports);
-  const opened = await src.transport.openSource(src.value, options.signal ? { signal: options.signal } : {});
+  const opOptions = options.signal ? { signal: options.signal } : {};
+  const opened = await src.transport.openSource(src.value, opOptions);
+  let cleanup: (() => Promise<void>) | undefined;
   try {
-    const artifact = await readArtifact(opened);
-    const target = await dst.transport.openDestination(dst.value, options.signal ? { signal: options.signal } : {});
+    let artifact = await readArtifact(opened);
+    if ((options.compressFormat || options.manifestFormat) && artifact.kind === 'index' && !options.all) artifact = await artifact.image(options.platform);
+    if (options.compressFormat) {
+      const { recompressImage } = await import('./recompress.js');
+      const recompressed = await recompressImage(artifact, options.compressFormat, { ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...opOptions });
+      artifact = recompressed.image;
+      cleanup = recompressed.cleanup;
+    }
+    if (options.manifestFormat) artifact = await convertFormat(artifact, options.manifestFormat);
+    const target = await dst.transport.openDestination(dst.value, opOptions);
     return await copy(artifact, target, options);
   } finally {
     await opened.close();
+    await cleanup?.();
   }
 }

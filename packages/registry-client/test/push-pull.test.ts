@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTransports } from '@ocikit/oci-image';
+import { DigestingStream, localTransports, MediaTypes, readImage } from '@ocikit/oci-image';
 import { copyImage, dockerTransport, getManifest, listTags, type DockerTransport } from '@ocikit/registry-client';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
 import { makeTestImage } from './support/images.js';
@@ -42,5 +42,29 @@ describe('push and pull against the real registry (anonymous)', () => {
     const again = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${registry.host}/app/one:v1`, { sourceTransports: transports, destinationTransports: transports });
     expect(again.blobsCopied).toBe(0);
     expect(again.blobsSkipped).toBe(4);
+  });
+
+  it('re-compresses layers on request (--dest-compress-format) keeping the uncompressed content', async () => {
+    const image = await makeTestImage(join(work, 'plain'), 'v1', { layers: 2, layerSize: 200_000 });
+    const transports = [...localTransports, docker];
+    const pushed = await copyImage(`oci:${join(work, 'plain')}:v1`, `docker://${registry.host}/app/zstd:v1`, { sourceTransports: transports, destinationTransports: transports, compressFormat: 'zstd' });
+    expect(pushed.digest).not.toBe(image.manifest.digest);
+    const source = await docker.openSource(docker.parse(`${registry.host}/app/zstd:v1`, ''));
+    const pulled = await readImage(source);
+    const manifest = await pulled.manifest();
+    expect(manifest.layers.map((l) => l.mediaType)).toEqual([MediaTypes.ociLayerZstd, MediaTypes.ociLayerZstd]);
+    const config = await pulled.config();
+    for (const [i, layer] of (await pulled.layers()).entries()) {
+      expect(layer.compression).toBe('zstd');
+      const hasher = new DigestingStream();
+      const stream = await layer.uncompressed();
+      await new Promise<void>((resolve, reject) => {
+        stream.pipe(hasher).on('finish', () => resolve()).on('error', reject);
+        hasher.resume();
+        stream.on('error', reject);
+      });
+      expect(hasher.digest()).toBe(config.rootfs.diff_ids[i]);
+    }
+    await source.close();
   });
 });

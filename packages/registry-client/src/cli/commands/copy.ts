@@ -13,6 +13,8 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
         .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
         .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
         .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+        .option('dest-compress-format', { choices: ['gzip', 'zstd', 'none'], describe: 're-compress layers for the destination (changes digests)' })
+        .option('manifest-format', { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' })
         .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output' })
         .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
@@ -34,6 +36,8 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
           jobs: argv.jobs as number,
           ...(argv.all ? { all: true } : {}),
           ...(argv.platform ? { platform: parsePlatform(argv.platform as string) } : {}),
+          ...(argv['dest-compress-format'] ? { compressFormat: argv['dest-compress-format'] as 'gzip' | 'zstd' | 'none' } : {}),
+          ...(argv['manifest-format'] ? { manifestFormat: argv['manifest-format'] as 'oci' | 'v2s2' } : {}),
           signal: interruptSignal(),
           onProgress: progress.onProgress,
         });
