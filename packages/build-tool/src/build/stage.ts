@@ -55,6 +55,10 @@ export class StageRunner {
         hooks.after(raw, await this.step(raw));
       }
       if (this.pendingDirs.length) await this.fsStep('WORKDIR (create)', '', async () => undefined, false);
+      // The stage's image (config and history on top of the last layer) is cached too: a fully cached rebuild gives the same digest.
+      const key = stepKey(this.key, 'stage-end', JSON.stringify(this.config), JSON.stringify(this.pending.map((h) => h.created_by)));
+      const hit = session.noCache ? undefined : await session.cache.get(key);
+      if (hit) return { digest: hit, config: await configOf(session.store, hit) };
       this.config.created = session.created();
       const digest = await commitToStore(session.store, this.digest, undefined, {
         config: this.config,
@@ -63,6 +67,7 @@ export class StageRunner {
         compression: session.compression,
         ...session.stepOptions(),
       });
+      await session.cache.set(key, digest);
       return { digest, config: this.config };
     } finally {
       await this.dropContainer();
