@@ -118,11 +118,9 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putManifest(manifest: RawManifest, options: PutManifestOptions): Promise<void> {
-    if (options.top) {
-      // The tag moves on commit, so nothing is visible under its name before then.
-      this.topManifest = manifest;
-      if (this.ref.tag === undefined) return;
-    }
+    // Manifests go up by digest now; the tag moves on commit, so nothing is
+    // visible under its name before then.
+    if (options.top) this.topManifest = manifest;
     const stored = await putManifest(this.client, this.ref.repository, manifest.digest, manifest, options.signal);
     if (stored.subjectHeader === null) await updateReferrersTag(this.client, this.ref.repository, manifest, options.signal);
   }

@@ -67,4 +67,17 @@ describe('push and pull against the real registry (anonymous)', () => {
     }
     await source.close();
   });
+
+  it('pushes to a digest-only reference and refuses a digest that does not match', async () => {
+    const image = await makeTestImage(join(work, 'bydigest'), 'v1', { layers: 1 });
+    const transports = [...localTransports, docker];
+    const pushed = await copyImage(`oci:${join(work, 'bydigest')}:v1`, `docker://${registry.host}/app/bydigest@${image.manifest.digest}`, { sourceTransports: transports, destinationTransports: transports });
+    expect(pushed.reference).toBe(`docker://${registry.host}/app/bydigest@${image.manifest.digest}`);
+    const raw = await getManifest(await docker.client(registry.host), 'app/bydigest', image.manifest.digest);
+    expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
+    const wrong = `sha256:${'e'.repeat(64)}`;
+    await expect(
+      copyImage(`oci:${join(work, 'bydigest')}:v1`, `docker://${registry.host}/app/bydigest@${wrong}`, { sourceTransports: transports, destinationTransports: transports }),
+    ).rejects.toMatchObject({ code: 'ERR_REGISTRY_DIGEST' });
+  });
 });
