@@ -81,6 +81,7 @@ export default async function run(argv: Record<string, unknown>): Promise<void> 
   }
   if (preserveFds && options.detached) throw new UsageError('--preserve-fds cannot be used with -d');
 
+  options.runArgs = argsForUnit(process.argv.slice(2));
   let record;
   try {
     record = await createContainer(context, options);
@@ -122,4 +123,30 @@ function parseEntrypoint(value: string): string[] {
     throw new UsageError(`--entrypoint: invalid JSON array ${value}`);
   }
   return [value];
+}
+
+/** The run arguments a systemd unit repeats: without -d, --rm and --name (the unit sets its own). */
+function argsForUnit(raw: string[]): string[] {
+  const start = raw.indexOf('run');
+  const out: string[] = [];
+  const args = raw.slice(start + 1);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === '--name') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--name=') || a === '--rm' || a === '--detach') continue;
+    if (/^-[a-z]+$/.test(a) && a.includes('d') && [...a.slice(1)].every((l) => 'dit'.includes(l))) {
+      const rest = a.replace('d', '');
+      if (rest !== '-') out.push(rest);
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }

@@ -29,6 +29,7 @@ export interface CreateContainerOptions extends Omit<RunSpecOptions, 'user' | 'n
   infra?: boolean;
   stopTimeout?: number;
   labels?: Record<string, string>;
+  runArgs?: string[];
 }
 
 /** Create a container: its record, network and bundle; nothing runs yet. */
@@ -63,6 +64,7 @@ export async function createContainer(context: PodContext, options: CreateContai
   };
   if (options.imageDigest) record.imageDigest = options.imageDigest;
   if (options.storage) record.storage = options.storage;
+  if (options.runArgs) record.runArgs = options.runArgs;
   if (options.pod) record.pod = options.pod.name;
   if (options.infra) record.infra = true;
   await saveNewRecord(context.paths, record);
@@ -74,7 +76,7 @@ export async function createContainer(context: PodContext, options: CreateContai
       network = { mode: 'path', path: attached.netnsPath };
     }
     const user = options.user ? await resolveUser(options.user, options.rootfs) : undefined;
-    const { user: _userSpec, storage: _storage, ...rest } = options;
+    const { user: _userSpec, storage: _storage, runArgs: _runArgs, ...rest } = options;
     const runOptions: RunSpecOptions = { ...rest, network, hardLimits, terminal: options.tty ?? false };
     if (user) runOptions.user = user;
     if (options.pod) runOptions.joinNamespaces = options.pod.namespaces;

@@ -39,6 +39,8 @@ export interface ContainerRecord {
   stopSignal: string;
   stopTimeout: number;
   labels: Record<string, string>;
+  /** The arguments after `run` that made it (for generate systemd). */
+  runArgs?: string[];
 }
 
 export interface ExitRecord {
