@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixtures, copyLayout, REPO_ROOT } from '../../../test/support/fixtures.js';
+import { ociPod, RUNTIMES, tempDir } from './support.js';
+
+const exec = promisify(execFile);
+
+/** Images from the store: any transport copied in, the image config applied, the rootfs given back on rm. */
+describe.each(RUNTIMES)('running images with %s', (runtime) => {
+  let dir: string;
+  let layout: string;
+  let base: string[];
+  let store: string;
+
+  beforeAll(async () => {
+    dir = await tempDir(`image-${runtime}`);
+    const fx = await buildFixtures();
+    layout = await copyLayout(fx.busybox.layout, join(dir, 'layout'));
+    // An image whose config sets everything conversion.md maps.
+    await exec(process.execPath, [
+      join(REPO_ROOT, 'packages/oci-image/bin/oci-image.js'), 'config', 'set', `oci:${layout}:latest`, '--dest', `oci:${layout}:app`,
+      '--entrypoint', '["/bin/sh","-c"]', '--cmd', '["echo \\"$GREETING from $(pwd) as $(id -un)\\"; trap \\"echo got-int; exit 9\\" INT; [ -n \\"$WAIT\\" ] && while true; do sleep 0.1; done; exit 0"]',
+      '--workdir', '/tmp', '--user', 'nobody', '--env', 'GREETING=hello', '--stop-signal', 'SIGINT', '--volume', '/cache', '--label', 'app=demo',
+    ]);
+    store = join(dir, 'store');
+    base = ['--runroot', join(dir, 'run'), '--root', store, '--runtime', runtime];
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const storageContainers = () => readdirSync(join(store, 'containers')).filter((n) => !n.startsWith('.'));
+  const storeMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(store));
+
+  it('runs an image of another transport with its Entrypoint, Cmd, Env, WorkingDir and User', async () => {
+    const result = await ociPod([...base, 'run', '--rm', `oci:${layout}:app`]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('hello from /tmp as nobody\n');
+    expect(result.code).toBe(0);
+    const override = await ociPod([...base, 'run', '--rm', '-u', 'root', '-e', 'GREETING=hi', `oci:${layout}:app`, 'echo "$GREETING $(id -u)"; ls -d /cache']);
+    expect(override.stdout).toBe('hi 0\n/cache\n');
+    expect(storageContainers()).toEqual([]);
+    expect(storeMounts()).toEqual([]);
+  });
+
+  it('pulls into the store, lists and removes images, and runs one by name', async () => {
+    const pulled = await ociPod([...base, 'pull', `oci:${layout}:app`]);
+    expect(pulled.stdout).toMatch(/^storage:(\S+@)?sha256:[0-9a-f]{64}\n$/);
+    const digest = pulled.stdout.trim().split('sha256:')[1]!;
+    const images = JSON.parse((await ociPod([...base, 'images', '--format', 'json'])).stdout) as Array<{ id: string }>;
+    expect(images.map((i) => i.id)).toContain(digest);
+    const run = await ociPod([...base, 'run', '--rm', digest.slice(0, 12)]);
+    expect(run.stdout).toBe('hello from /tmp as nobody\n');
+    expect((await ociPod([...base, 'rmi', digest.slice(0, 12)])).code).toBe(0);
+    const unknown = await ociPod([...base, 'run', '--rm', 'no-such-image']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('stops a detached image container with the image StopSignal and gives its rootfs back on rm', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--name', 'img', '-e', 'WAIT=1', `oci:${layout}:app`]);
+    expect(started.stderr).toBe('');
+    const inspect = JSON.parse((await ociPod([...base, 'inspect', 'img'])).stdout) as Array<{ stopSignal: string; spec: { annotations: Record<string, string> } }>;
+    expect(inspect[0]!.stopSignal).toBe('SIGINT');
+    expect(inspect[0]!.spec.annotations).toMatchObject({ app: 'demo', 'org.opencontainers.image.stopSignal': 'SIGINT' });
+    expect(storageContainers()).toHaveLength(1);
+    expect((await ociPod([...base, 'stop', 'img'])).code).toBe(0);
+    expect((await ociPod([...base, 'wait', 'img'])).stdout).toBe('9\n');
+    expect((await ociPod([...base, 'logs', 'img'])).stdout).toBe('hello from /tmp as nobody\ngot-int\n');
+    expect((await ociPod([...base, 'rm', 'img'])).code).toBe(0);
+    expect(storageContainers()).toEqual([]);
+    expect(storeMounts()).toEqual([]);
+  });
+});
