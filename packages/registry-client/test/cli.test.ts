@@ -86,6 +86,8 @@ describe('oci-registry CLI against the real registry', () => {
     ]);
     const second = await run(['sync', `docker://${registry.host}/mirror/web`, join(work, 'mirror')], env);
     expect(second.stdout).toBe(first.stdout);
+    const catalog = await run(['catalog', `docker://${registry.host}`], env);
+    expect(catalog.stdout.split('\n')).toEqual(expect.arrayContaining(['cli/app', 'mirror/web']));
     const index = JSON.parse(readFileSync(join(work, 'mirror', 'web', 'index.json'), 'utf8'));
     expect(index.manifests).toHaveLength(2);
 

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import type { RegistryCommandsOptions } from '../options.js';
 import { copyCommand } from './copy.js';
 import { syncCommand } from './sync.js';
-import { deleteCommand, manifestCommand, referrersCommand, tagsCommand } from './inspect.js';
+import { catalogCommand, deleteCommand, manifestCommand, referrersCommand, tagsCommand } from './inspect.js';
 import { loginCommand, logoutCommand } from './login.js';
 
 export type { RegistryCommandsOptions, TransportsProvider } from '../options.js';
@@ -20,6 +20,7 @@ export function registryCommands(options: RegistryCommandsOptions): (parser: Arg
       .command(manifestCommand(options))
       .command(deleteCommand(options))
       .command(referrersCommand(options))
+      .command(catalogCommand(options))
       .command(loginCommand)
       .command(logoutCommand);
 }

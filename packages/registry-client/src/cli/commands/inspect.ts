@@ -100,3 +100,26 @@ export function referrersCommand(options: RegistryCommandsOptions): CommandModul
     },
   };
 }
+
+export function catalogCommand(options: RegistryCommandsOptions): CommandModule {
+  return {
+    command: 'catalog <registry>',
+    describe: 'list the repositories of a registry (docker://HOST), all pages',
+    builder: (y) => y.options(registryOptions).option('format', { choices: ['text', 'json'], default: 'text' }).option('page-size', { type: 'number' }),
+    handler: async (raw) => {
+      const argv = raw as Argv;
+      const registry = String(argv.registry).replace(/^docker:\/\//, '').replace(/\/+$/, '');
+      if (!registry || registry.includes('/')) throw new UsageError(`expected docker://HOST[:PORT], got ${JSON.stringify(argv.registry)}`);
+      const { listRepositories } = await import('../../listing.js');
+      const { printJson, printLine } = await import('@ocikit/oci-image/cli');
+      const { docker } = await transportsFor(options.transports, argv);
+      try {
+        const repositories = await listRepositories(await docker.client(registry), { pageSize: argv['page-size'] as number | undefined });
+        if (argv.format === 'json') printJson({ Registry: registry, Repositories: repositories });
+        else for (const repository of repositories) printLine(repository);
+      } finally {
+        docker.close();
+      }
+    },
+  };
+}
