@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Push and pull between an OCI layout and a local docker-registry: oci-registry vs skopeo copy.
 // Usage: node scripts/bench/registry-push-pull.mjs [--many-mb 120] [--big-mb 600] [--reps 1]
+// Sizes are of the uncompressed content (half random, half text); the best of --reps runs is kept.
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -126,29 +127,10 @@ async function startRegistry() {
   return { host: `127.0.0.1:${port}`, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
-/** Run a command under GNU time; wall seconds and peak RSS in MiB. */
-function measure(cmd, cmdArgs) {
-  const started = process.hrtime.bigint();
-  const out = execFileSync('/usr/bin/time', ['-f', '%M', cmd, ...cmdArgs], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env } });
-  void out;
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-}
-
-function measureWithRss(cmd, cmdArgs) {
-  const started = process.hrtime.bigint();
-  let stderr = '';
-  try {
-    execFileSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  } catch (error) {
-    throw new Error(`${cmd} failed: ${error.stderr}`);
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, stderr };
-}
-
+/** Run a command under GNU time: wall seconds and peak RSS in MiB. */
 function timed(cmd, cmdArgs) {
   const started = process.hrtime.bigint();
-  const result = require('node:child_process').spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed: ${result.stderr}`);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = Number(/RSSKB=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
