@@ -1,7 +1,9 @@
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import { resolveInRootfs, writeFileAtomic, type RuntimeSpec } from '@ocikit/oci-image';
+import { readHardLimits } from '../context.js';
 import { UnsafeRootfsError } from '../errors.js';
+import { clampRlimit } from './spec.js';
 
 export interface Bundle {
   /** The bundle directory: config.json lives here. */
@@ -22,7 +24,8 @@ export interface CreateBundleOptions {
  * out to the host when they create device nodes and links, so every mount
  * destination is resolved inside the rootfs first, must not pass through a
  * symlink where the runtime would, and is created as a plain directory (or
- * file, for a file bind mount) when missing.
+ * file, for a file bind mount) when missing. Rlimits are clamped to the
+ * caller's hard limits.
  */
 export async function createBundle(dir: string, options: CreateBundleOptions): Promise<Bundle> {
   const rootfs = options.rootfs;
@@ -32,6 +35,11 @@ export async function createBundle(dir: string, options: CreateBundleOptions): P
     mount.destination = await prepareMountpoint(rootfs, mount.destination, await isFileBind(mount));
   }
   if (spec.process?.cwd) await assertNoSymlinkEscape(rootfs, spec.process.cwd, false);
+  if (spec.process?.rlimits) {
+    // A runtime cannot raise a hard limit above ours (no CAP_SYS_RESOURCE): ask for no more.
+    const hard = await readHardLimits();
+    spec.process.rlimits = spec.process.rlimits.map((limit) => clampRlimit(limit, hard[limit.type]));
+  }
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, 'config.json'), Buffer.from(JSON.stringify(spec, null, 2)));
   return { dir, rootfs, spec };
