@@ -104,7 +104,7 @@ export async function copyMatches(root: SourceRoot, matches: readonly SourceMatc
   for (const match of matches) {
     options.signal?.throwIfAborted();
     if (match.stats.isDirectory()) {
-      const base = await ensureDir(rootfs, dest);
+      const base = await ensureDir(rootfs, dest, options.owner);
       const hostDirs = new Map<string, string>([[match.rel, base]]);
       for (const item of walkSource(root, match.rel)) {
         const parentRel = posix.dirname(item.rel) === '.' ? '' : posix.dirname(item.rel);
@@ -123,13 +123,13 @@ export async function copyMatches(root: SourceRoot, matches: readonly SourceMatc
     }
     const kind = options.extractArchives && match.stats.isFile() ? archiveKind(match.abs) : undefined;
     if (kind) {
-      await extractArchive(match.abs, kind, await ensureDir(rootfs, dest), options.signal);
+      await extractArchive(match.abs, kind, await ensureDir(rootfs, dest, options.owner), options.signal);
       written++;
       continue;
     }
     const existingDir = lstatOrUndefined(await resolveInRootfs(rootfs, dest))?.isDirectory() ?? false;
     const target = destIsDir || existingDir ? posix.join(dest, posix.basename(match.rel || match.abs)) : dest;
-    await ensureDir(rootfs, posix.dirname(target));
+    await ensureDir(rootfs, posix.dirname(target), options.owner);
     writeEntry(await resolveInRootfs(rootfs, target), match.abs, match.stats, options);
     written++;
   }
@@ -139,7 +139,7 @@ export async function copyMatches(root: SourceRoot, matches: readonly SourceMatc
 /** A heredoc COPY: the body becomes a file (0644, or --chmod). */
 export async function writeHeredocFile(rootfs: string, dest: string, name: string, body: string, destIsDir: boolean, options: CopyOptions): Promise<void> {
   const target = destIsDir ? posix.join(dest, name) : dest;
-  await ensureDir(rootfs, posix.dirname(target));
+  await ensureDir(rootfs, posix.dirname(target), options.owner);
   const host = await resolveInRootfs(rootfs, target);
   if (lstatOrUndefined(host)) rmSync(host, { recursive: true, force: true });
   writeFileSync(host, body);

@@ -33,7 +33,8 @@ export class StageRunner {
   private config!: ImageConfig;
   private key = '';
   private pending: HistoryEntry[] = [];
-  private pendingDirs: string[] = [];
+  /** WORKDIRs to create before the next change, each owned by the USER in force when it was named (as buildah does). */
+  private pendingDirs: Array<{ path: string; user: string }> = [];
   private container: Mounted | undefined;
   private readonly args = new Map<string, string>();
   private cmdSet = false;
@@ -107,7 +108,7 @@ export class StageRunner {
         if (decoded.kind === 'CMD') this.cmdSet = true;
         this.config = applyMetadata(this.config, decoded);
         if (decoded.kind === 'ENTRYPOINT' && !this.cmdSet && this.config.config) this.config.config.Cmd = null as unknown as string[];
-        if (decoded.kind === 'WORKDIR') this.pendingDirs.push(this.config.config?.WorkingDir ?? '/');
+        if (decoded.kind === 'WORKDIR') this.pendingDirs.push({ path: this.config.config?.WorkingDir ?? '/', user: this.config.config?.User ?? '' });
         const text = `/bin/sh -c #(nop) ${raw.keyword} ${this.expandedText(raw, decoded)}`;
         this.pending.push(this.history(text, true));
         this.key = stepKey(this.key, raw.text, JSON.stringify(decoded));
@@ -157,7 +158,10 @@ export class StageRunner {
       return true;
     }
     const container = await this.ensureContainer();
-    for (const dir of this.pendingDirs) await ensureDir(container.rootfs, dir);
+    for (const dir of this.pendingDirs) {
+      const owner = await resolveUser(dir.user, container.rootfs);
+      await ensureDir(container.rootfs, dir.path, { uid: owner.uid, gid: owner.gid });
+    }
     await perform(container.rootfs);
     const digest = await commitToStore(session.store, this.digest, container.record, {
       config: { ...this.config, created: session.created() },
