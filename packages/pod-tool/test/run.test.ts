@@ -111,6 +111,22 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     expect(hostTraces(busy.stdout.trim(), join(dir, 'run'))).toEqual([]);
   });
 
+  it('passes stdin with -i and nothing without it', async () => {
+    const withI = await ociPod([...base, 'run', '--rm', '-i', '--rootfs', rootfs, 'sh', '-c', 'cat; echo done'], { input: 'piped in\n' });
+    expect(withI.stdout).toBe('piped in\ndone\n');
+    const withoutI = await ociPod([...base, 'run', '--rm', '--rootfs', rootfs, 'sh', '-c', 'cat; echo done'], { input: 'ignored\n' });
+    expect(withoutI.stdout).toBe('done\n');
+  });
+
+  it('hands socket-activation fds (LISTEN_FDS) on to the container', async () => {
+    const out = join(dir, 'activation.txt');
+    const bin = join(import.meta.dirname, '..', 'bin', 'oci-pod.js');
+    // exec keeps the pid, so LISTEN_PID names the CLI as systemd would.
+    const script = `exec 3>${out}; LISTEN_PID=\$\$ LISTEN_FDS=1 exec ${process.execPath} ${bin} ${base.join(' ')} run --rm --rootfs ${rootfs} sh -c 'echo "fds=\$LISTEN_FDS pid=\$LISTEN_PID" >&3'`;
+    await sh(script);
+    expect(await readFile(out, 'utf8')).toBe('fds=1 pid=1\n');
+  });
+
   it('gives a terminal with -t', async () => {
     // script(1) gives the CLI a terminal as a user's shell would.
     const out = await sh(`script -qec "${process.execPath} ${join(import.meta.dirname, '..', 'bin', 'oci-pod.js')} ${base.join(' ')} run --rm -t --rootfs ${rootfs} sh -c 'tty; test -t 0 && echo stdin-tty'" /dev/null </dev/null`);
