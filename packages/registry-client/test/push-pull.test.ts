@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DigestingStream, localTransports, MediaTypes, readImage } from '@ocikit/oci-image';
+import { DigestingStream, localTransports, MediaTypes, OciLayout, readImage, withRef } from '@ocikit/oci-image';
 import { copyImage, dockerTransport, getManifest, listTags, type DockerTransport } from '@ocikit/registry-client';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
 import { makeTestImage } from './support/images.js';
@@ -79,5 +79,35 @@ describe('push and pull against the real registry (anonymous)', () => {
     await expect(
       copyImage(`oci:${join(work, 'bydigest')}:v1`, `docker://${registry.host}/app/bydigest@${wrong}`, { sourceTransports: transports, destinationTransports: transports }),
     ).rejects.toMatchObject({ code: 'ERR_REGISTRY_DIGEST' });
+  });
+
+  it('copies a multi-platform index with --all, and one platform without it', async () => {
+    const dir = join(work, 'multi');
+    const amd = await makeTestImage(dir, 'amd', { layers: 1 });
+    const arm = await makeTestImage(dir, 'arm', { layers: 1, extra: { architecture: 'arm64', variant: 'v8' } });
+    const layout = new OciLayout(dir);
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        { ...amd.manifest, platform: { os: 'linux', architecture: 'amd64' } },
+        { ...arm.manifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      ],
+    };
+    const indexDescriptor = await layout.putBlobBytes(Buffer.from(JSON.stringify(index)), MediaTypes.ociIndex);
+    await layout.updateIndex((i) => withRef(i, 'multi', indexDescriptor));
+    const transports = [...localTransports, docker];
+    const pushed = await copyImage(`oci:${dir}:multi`, `docker://${registry.host}/app/multi:v1`, { sourceTransports: transports, destinationTransports: transports, all: true });
+    expect(pushed.digest).toBe(indexDescriptor.digest);
+    const raw = await getManifest(await docker.client(registry.host), 'app/multi', 'v1');
+    expect(raw.mediaType).toBe(MediaTypes.ociIndex);
+    const back = await copyImage(`docker://${registry.host}/app/multi:v1`, `oci:${join(work, 'multi-back')}:m`, { sourceTransports: transports, destinationTransports: transports, all: true });
+    expect(back.digest).toBe(indexDescriptor.digest);
+    const one = await copyImage(`docker://${registry.host}/app/multi:v1`, `oci:${join(work, 'multi-one')}:m`, {
+      sourceTransports: transports,
+      destinationTransports: transports,
+      platform: { os: 'linux', architecture: 'arm64' },
+    });
+    expect(one.digest).toBe(arm.manifest.digest);
   });
 });
