@@ -26,21 +26,25 @@ async function baseImage(metadata: BundleMetadata, destination: string, work: (i
   const candidates: string[] = [];
   if (destination.startsWith('oci:')) candidates.push(`oci:${parseOciReference(destination.slice(4), destination).path}:@${metadata.manifestDigest}`);
   if (metadata.reference) candidates.push(metadata.reference);
+  const problems: string[] = [];
   for (const candidate of candidates) {
     let opened;
     try {
       opened = await openReference(candidate);
-    } catch {
+    } catch (error) {
+      problems.push(`${candidate}: ${(error as Error).message}`);
       continue;
     }
     try {
-      if (opened.artifact.kind === 'image' && (await opened.artifact.digest()) === metadata.manifestDigest) return await work(opened.artifact);
+      const digest = await opened.artifact.digest();
+      if (opened.artifact.kind === 'image' && digest === metadata.manifestDigest) return await work(opened.artifact);
+      problems.push(`${candidate} is now ${digest}`);
     } finally {
       await opened.source.close();
     }
   }
   throw new OciError('ERR_OCI_BUNDLE', `cannot find the image ${metadata.manifestDigest} the bundle was unpacked from`, {
-    hint: 'repack into the layout the bundle was unpacked from',
+    hint: `repack into the layout the bundle was unpacked from${problems.length ? ` (${problems.join('; ')})` : ''}`,
   });
 }
 
