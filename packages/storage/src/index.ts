@@ -19,3 +19,4 @@ export { storageTransport, parseStorageReference, formatStorageReference, StoreD
 export { StoreImageSource } from './image-source.js';
 export { canMountOverlay, readMountInfo } from './overlay.js';
 export { defaultStoreLocation, storeLocation, type StoreLocation } from './defaults.js';
+export { pullImage, type PullOptions } from './pull.js';

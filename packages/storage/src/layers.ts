@@ -49,10 +49,10 @@ export async function imageChain(image: Image): Promise<string[]> {
 export async function ensureLayers(store: Store, driver: DriverName, image: Image, options: EnsureOptions = {}): Promise<string[]> {
   const layers = await image.layers();
   const chain = await imageChain(image);
-  for (let i = 0; i < layers.length; i++) {
+  const one = async (i: number) => {
     const chainId = chain[i] as string;
     const hex = hexOf(chainId);
-    if (await readLayerRecord(store, driver, hex)) continue;
+    if (await readLayerRecord(store, driver, hex)) return;
     await withLock(store.paths.locks, `layer-${driver}-${hex}`, async () => {
       if (await readLayerRecord(store, driver, hex)) return;
       const record: LayerRecord = {
@@ -67,6 +67,17 @@ export async function ensureLayers(store: Store, driver: DriverName, image: Imag
       options.onUnpacked?.(record);
       store.logger.debug?.(`unpacked layer ${chainId} (${driver})`);
     });
+  };
+  if (driver === 'vfs') {
+    // Each copy-driver layer starts from its parent's tree: one after another.
+    for (let i = 0; i < layers.length; i++) await one(i);
+  } else {
+    // Overlay layers are independent dirs: two at a time.
+    let next = 0;
+    const worker = async () => {
+      while (next < layers.length) await one(next++);
+    };
+    await Promise.all([worker(), worker()]);
   }
   return chain;
 }

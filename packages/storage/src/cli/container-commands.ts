@@ -13,10 +13,12 @@ export function containerCommands(parser: Argv): Argv {
       async (args: Args<{ IMAGE: string; name?: string }>) => {
         const { imageInStore } = await import('./pull.js');
         const { createContainer } = await import('../containers.js');
+        const { assertDriver } = await import('../store.js');
         const store = await storeFromArgs(args);
         const signal = interruptSignal();
-        const digest = await imageInStore(store, args.IMAGE, undefined, signal);
-        const c = await createContainer(store, digest, { signal, ...(args.name ? { name: args.name } : {}) });
+        const driver = args.driver ? assertDriver(args.driver) : store.driver;
+        const digest = await imageInStore(store, args.IMAGE, { unpackFor: driver, signal });
+        const c = await createContainer(store, digest, { signal, driver, ...(args.name ? { name: args.name } : {}) });
         if (json(args)) return printJson(c);
         printLine(c.id);
       },

@@ -20,7 +20,7 @@ export function imageCommands(parser: Argv): Argv {
         const { imageInStore } = await import('./pull.js');
         const { normaliseImageName } = await import('../names.js');
         const name = args.NAME ? normaliseImageName(args.NAME) : undefined;
-        const digest = await imageInStore(await storeFromArgs(args), args.SOURCE, name, interruptSignal());
+        const digest = await imageInStore(await storeFromArgs(args), args.SOURCE, { ...(name ? { name } : {}), signal: interruptSignal() });
         printLine(`storage:${name ?? ''}@${digest}`);
       },
     ))

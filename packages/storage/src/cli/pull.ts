@@ -1,5 +1,7 @@
-import { copy, localTransportsWith, parseReference, readArtifact, type Transport } from '@ocikit/oci-image';
+import { localTransportsWith, parseReference, type Transport } from '@ocikit/oci-image';
 import { resolveImage } from '../images.js';
+import type { DriverName } from '../paths.js';
+import { pullImage } from '../pull.js';
 import type { Store } from '../store.js';
 import { storageTransport } from '../transport.js';
 
@@ -16,18 +18,16 @@ export function isTransportReference(text: string, transports: readonly Transpor
 
 /**
  * An image of the store by name or id; a reference of another transport is
- * copied in first (stored under `name`, or unnamed) and its digest returned.
+ * pulled in first (stored under `name`, or unnamed) and its digest returned.
  */
-export async function imageInStore(store: Store, text: string, name?: string, signal?: AbortSignal): Promise<string> {
+export async function imageInStore(store: Store, text: string, options: { name?: string; unpackFor?: DriverName; signal?: AbortSignal } = {}): Promise<string> {
   const transports = transportsFor(store);
   if (!isTransportReference(text, transports)) return (await resolveImage(store, text)).descriptor.digest;
   const src = parseReference(text, transports);
-  if (src.transport.name === 'storage' && !name) return (await resolveImage(store, (src.value as { name: string }).name)).descriptor.digest;
+  if (src.transport.name === 'storage' && !options.name) return (await resolveImage(store, (src.value as { name: string }).name)).descriptor.digest;
   const source = await src.transport.openSource(src.value);
   try {
-    const dst = parseReference(`storage:${name ?? ''}`, transports);
-    const result = await copy(await readArtifact(source), await dst.transport.openDestination(dst.value), signal ? { signal } : {});
-    return result.digest;
+    return (await pullImage(store, source, options)).digest;
   } finally {
     await source.close();
   }
