@@ -137,7 +137,10 @@ function unpackRound(tag) {
 function changeBundle(rootfs) {
   const half = Math.floor(SMALL_FILES / 2);
   const n = Math.min(1000, Math.floor(SMALL_FILES / 20));
-  for (let i = half; i < half + n; i++) appendFileSync(path.join(rootfs, `d${Math.floor(i / 100)}`, `f${i}.txt`), 'changed\n');
+  for (let i = half; i < half + n; i++) {
+    const file = path.join(rootfs, `d${Math.floor(i / 100)}`, `f${i}.txt`);
+    if (existsSync(file)) appendFileSync(file, 'changed\n');
+  }
   for (let i = half + n; i < half + 2 * n; i++) rmSync(path.join(rootfs, `d${Math.floor(i / 100)}`, `f${i}.txt`), { force: true });
   writeSmallFiles(path.join(rootfs, 'repacked'), 500, 'r');
   writeFileSync(path.join(rootfs, 'repacked', 'blob.bin'), randomBytes(20 << 20));
