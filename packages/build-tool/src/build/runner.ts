@@ -154,7 +154,7 @@ async function runOci(request: RunRequest): Promise<number> {
     network: { mode: request.network },
     hardLimits,
   });
-  const before = await snapshotTop(request.rootfs);
+  const created = await missingPaths(request.rootfs, (spec.mounts ?? []).map((m) => m.destination));
   const bundleDir = join(runtimeOptions.stateDir, 'bundles', id);
   try {
     await pod.createBundle(bundleDir, { rootfs: request.rootfs, spec });
@@ -162,35 +162,25 @@ async function runOci(request: RunRequest): Promise<number> {
   } finally {
     await pod.runtimeDelete(runtime, id, true).catch(() => undefined);
     await rm(bundleDir, { recursive: true, force: true });
-    await removeMountpoints(request.rootfs, before, ['proc', 'dev', 'sys', ...mounts.map((m) => m.destination)]);
+    await removeCreated(created);
   }
 }
 
-/** Which of the runtime's mount points existed before the run. */
-async function snapshotTop(rootfs: string): Promise<Set<string>> {
-  const names = await readdir(rootfs).catch(() => [] as string[]);
-  return new Set(names);
-}
-
-async function removeMountpoints(rootfs: string, before: Set<string>, destinations: string[]): Promise<void> {
+/**
+ * The paths (mount destinations and their parents) that do not exist yet,
+ * deepest first: the runtime creates them as mount points, and they are
+ * removed again afterwards so they do not end up in the layer.
+ */
+async function missingPaths(rootfs: string, destinations: string[]): Promise<string[]> {
+  const missing = new Set<string>();
   for (const dest of destinations) {
-    const top = dest.split('/').filter(Boolean)[0];
-    if (!top || before.has(top)) continue;
-    await removeEmptyTree(join(rootfs, top));
+    let current = rootfs;
+    for (const part of dest.split('/').filter(Boolean)) {
+      current = join(current, part);
+      const info = await lstat(current).catch(() => undefined);
+      if (info?.isSymbolicLink()) break;
+      if (!info) missing.add(current);
+    }
   }
-}
-
-/** Remove a tree of empty dirs and empty files the runtime made; stop at anything with content. */
-async function removeEmptyTree(path: string): Promise<boolean> {
-  const info = await lstat(path).catch(() => undefined);
-  if (!info) return true;
-  if (!info.isDirectory()) {
-    if (info.size !== 0) return false;
-    await rm(path, { force: true });
-    return true;
-  }
-  let empty = true;
-  for (const name of await readdir(path)) if (!(await removeEmptyTree(join(path, name)))) empty = false;
-  if (empty) await rmdir(path).catch(() => undefined);
-  return empty;
+  return [...missing].sort((a, b) => b.length - a.length);
 }

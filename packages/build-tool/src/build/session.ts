@@ -84,6 +84,11 @@ export class BuildSession {
     return this.steps + 1;
   }
 
+  /** The step being run (1-based over the whole build). */
+  currentStep(): number {
+    return this.steps;
+  }
+
   advance(): number {
     return ++this.steps;
   }

@@ -198,7 +198,7 @@ export class StageRunner {
     else argv = commandArgv(decoded.command, shell);
     const env = this.runEnv();
     const network = decoded.network === 'none' ? 'none' : 'host';
-    const command = argv.join(' ');
+    const command = raw.heredocs.length ? `${raw.args} ${raw.heredocs.map((h) => h.body.trim()).join(' ')}` : 'exec' in decoded.command ? JSON.stringify(argv) : decoded.command.shell;
     const text = `/bin/sh -c ${'exec' in decoded.command && !raw.heredocs.length ? JSON.stringify(argv) : argv[argv.length - 1]}`;
     const extra = JSON.stringify({ env, mounts: decoded.mounts, network, user: this.config.config?.User ?? '', wd: this.config.config?.WorkingDir ?? '' });
     return this.fsStep(`RUN ${text}`, extra, async (rootfs) => {
@@ -216,7 +216,7 @@ export class StageRunner {
         ...(this.session.runStdio ? { stdio: this.session.runStdio } : {}),
         ...this.session.signalOption(),
       });
-      if (code !== 0) throw new StepFailedError(`step ${this.session.stepNumber()} (${this.session.file}:${raw.line})`, command, code);
+      if (code !== 0) throw new StepFailedError(`step ${this.session.currentStep()} (${this.session.file}:${raw.line})`, command, code);
     });
   }
 

@@ -42,10 +42,15 @@ function parseSecrets(list: readonly string[] | undefined): Record<string, strin
   return out;
 }
 
+/** yargs drops a lone `-` positional: find it in the raw arguments (not the value of -f). */
+function contextIsStdin(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg === '-' && argv[i - 1] !== '-f' && argv[i - 1] !== '--file');
+}
+
 /** `bud` / `build`: the CLI side of buildImage (reads files, env and stdin; prints references). */
 export async function budCommand(args: BudArgs): Promise<void> {
   const { UsageError, printLine } = await import('@ocikit/oci-image/cli');
-  const contextArg = args.context ?? '.';
+  const contextArg = contextIsStdin(process.argv.slice(2)) ? '-' : (args.context ?? '.');
   if (contextArg === '-' && args.file === '-') throw new UsageError('the context and the Dockerfile cannot both come from stdin');
   let contextDir = resolve(contextArg);
   let tempContext: string | undefined;

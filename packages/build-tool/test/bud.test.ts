@@ -1,0 +1,172 @@
+// oci-build bud end to end: errors, reproducibility, the layer cache,
+// heredocs, stdin inputs, secrets and the OCI runtime.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFixtures } from '../../../test/support/fixtures.js';
+import { describeTree, ociBuild, openLayoutImage, tempDir, unpack, writeContext } from './support.js';
+
+let base: string;
+
+beforeAll(async () => {
+  base = (await buildFixtures()).busybox.ref;
+});
+
+function bud(store: string, context: string, extra: string[] = [], env: Record<string, string> = {}, input?: string | Buffer) {
+  return ociBuild(['--root', store, 'bud', '--isolation', 'chroot', ...extra, context], { env, ...(input !== undefined ? { input } : {}) });
+}
+
+describe('errors', () => {
+  it('a syntax error names the file, line and column', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nRUN true\nCOPPY a b\n` });
+    const r = bud(join(tempDir('s'), 'store'), ctx);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ERR_BUILD_SYNTAX: Dockerfile:3:1: unknown instruction: COPPY/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a failing RUN reports step, command and exit code and leaves no image or container', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nRUN echo ok > /ok\nRUN echo failing && exit 7\nRUN echo never\n` });
+    const out = tempDir('out');
+    const store = join(out, 'store');
+    const r = bud(store, ctx, ['-t', `oci:${join(out, 'layout')}:x`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ERR_BUILD_RUN_FAILED: step 3 \(Dockerfile:3\): "echo failing && exit 7" exited with code 7/);
+    expect(r.stderr).toMatch(/^failing$/m);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(out, 'layout'))).toBe(false);
+    expect(readdirSync(join(store, 'containers')).filter((n) => !n.startsWith('.'))).toEqual([]);
+    expect(ociBuild(['--root', store, 'containers', '--format', 'json']).stdout.trim()).toBe('[]');
+  });
+
+  it('a missing COPY source is named', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nCOPY present.txt not-here.txt /dst/\n`, 'present.txt': 'p' });
+    const r = bud(join(tempDir('s'), 'store'), ctx);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ERR_BUILD_SOURCE_NOT_FOUND: COPY\/ADD source "not-here.txt" not found in the build context/);
+  });
+
+  it('an unknown target stage and a bad destination are refused before any work', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base} AS one\n` });
+    expect(bud(join(tempDir('s'), 'store'), ctx, ['--target', 'two']).stderr).toMatch(/target stage "two" could not be found/);
+    expect(bud(join(tempDir('s'), 'store'), ctx, ['-t', 'oci-archive:']).stderr).toMatch(/ERR_OCI_REFERENCE/);
+  });
+});
+
+describe('reproducible builds and the cache', () => {
+  const dockerfile = () => `FROM ${base}\nCOPY a.txt /a.txt\nRUN cat /a.txt > /a.copy && date > /when\nCOPY b.txt /b.txt\nRUN cat /b.txt > /b.copy\n`;
+
+  it('SOURCE_DATE_EPOCH gives one digest for two builds in separate stores', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nCOPY a.txt /a.txt\nRUN mkdir /made && echo x > /made/x\nENV A=1\n`, 'a.txt': 'a' });
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const one = bud(join(tempDir('s1'), 'store'), ctx, ['-q'], env);
+    const two = bud(join(tempDir('s2'), 'store'), ctx, ['-q'], env);
+    expect(one.status, one.stderr).toBe(0);
+    const digest = one.stdout.trim().split('@')[1];
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(two.stdout.trim().split('@')[1]).toBe(digest);
+    const other = bud(join(tempDir('s3'), 'store'), ctx, ['-q', '--timestamp', '1700000001']);
+    expect(other.stdout.trim().split('@')[1]).not.toBe(digest);
+  });
+
+  it('a rebuild after changing one copied file reruns only the steps after it', () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: dockerfile(), 'a.txt': 'a1', 'b.txt': 'b1' });
+    const store = join(tempDir('s'), 'store');
+    const first = bud(store, ctx);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/4 step\(s\) run, 0 from cache/);
+    const again = bud(store, ctx);
+    expect(again.stderr).toMatch(/0 step\(s\) run, 4 from cache/);
+    expect(again.stdout).toBe(first.stdout);
+    writeFileSync(join(ctx, 'b.txt'), 'b2');
+    const changed = bud(store, ctx);
+    expect(changed.stderr).toMatch(/2 step\(s\) run, 2 from cache/);
+    expect(changed.stderr).toMatch(/STEP 3\/5: RUN cat \/a.txt[^\n]*\n--> Using cache\nSTEP 4\/5: COPY b.txt \/b.txt\nSTEP 5/);
+    const noCache = bud(store, ctx, ['--no-cache']);
+    expect(noCache.stderr).toMatch(/4 step\(s\) run, 0 from cache/);
+  });
+});
+
+describe('Dockerfile features', () => {
+  it('heredocs for RUN and COPY, with and without expansion', async () => {
+    const dockerfile = [
+      `FROM ${base}`,
+      'ARG WHO=world',
+      'RUN <<EOF',
+      'echo "hello $WHO" > /greeting',
+      'echo second >> /greeting',
+      'EOF',
+      'COPY <<EOT /expanded.txt',
+      'hi ${WHO}',
+      'EOT',
+      'COPY <<"EOT" /literal.txt',
+      'hi ${WHO}',
+      'EOT',
+      'RUN cat <<EOF > /from-cat',
+      'inline',
+      'EOF',
+      '',
+    ].join('\n');
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: dockerfile });
+    const out = tempDir('out');
+    const r = bud(join(out, 'store'), ctx, ['-q', '--build-arg', 'WHO=you', '-t', `oci:${join(out, 'l')}:t`]);
+    expect(r.status, r.stderr).toBe(0);
+    const { rootfs } = await unpack(join(out, 'l'), 't');
+    expect(readFileSync(join(rootfs, 'greeting'), 'utf8')).toBe('hello you\nsecond\n');
+    expect(readFileSync(join(rootfs, 'expanded.txt'), 'utf8')).toBe('hi you\n');
+    expect(readFileSync(join(rootfs, 'literal.txt'), 'utf8')).toBe('hi ${WHO}\n');
+    expect(readFileSync(join(rootfs, 'from-cat'), 'utf8')).toBe('inline\n');
+  });
+
+  it('-f - with a context tar on stdin is refused; -f - alone and a context tar on stdin each work', async () => {
+    const ctx = writeContext(tempDir('ctx'), { 'f.txt': 'from tar', Dockerfile: `FROM ${base}\nCOPY f.txt /f.txt\n` });
+    const tar = execFileSync('tar', ['-cf', '-', '-C', ctx, '.']);
+    const out = tempDir('out');
+    const viaTar = ociBuild(['--root', join(out, 'store'), 'bud', '-q', '-t', `oci:${join(out, 'l')}:tar`, '-'], { input: tar });
+    expect(viaTar.status, viaTar.stderr).toBe(0);
+    expect(readFileSync(join((await unpack(join(out, 'l'), 'tar')).rootfs, 'f.txt'), 'utf8')).toBe('from tar');
+    const viaStdin = ociBuild(['--root', join(out, 'store'), 'bud', '-q', '-f', '-', '-t', `oci:${join(out, 'l')}:stdin`, ctx], { input: `FROM ${base}\nCOPY f.txt /g.txt\n` });
+    expect(viaStdin.status, viaStdin.stderr).toBe(0);
+    expect(existsSync(join((await unpack(join(out, 'l'), 'stdin')).rootfs, 'g.txt'))).toBe(true);
+    expect(ociBuild(['bud', '-f', '-', '-'], { input: '' }).status).toBe(2);
+  });
+
+  it('several -t, --label, --iidfile, secrets that stay out of the image, zstd and docker format', async () => {
+    const secret = join(tempDir('sec'), 'token');
+    writeFileSync(secret, 's3cret');
+    const ctx = writeContext(tempDir('ctx'), {
+      Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=tok test "$(cat /run/secrets/tok)" = s3cret && echo used > /used\n`,
+    });
+    const out = tempDir('out');
+    const iid = join(out, 'iid');
+    const r = bud(join(out, 'store'), ctx, ['-q', '--secret', `id=tok,src=${secret}`, '--label', 'a=b', '--iidfile', iid, '--compression', 'zstd', '-t', `oci:${join(out, 'l')}:one`, '-t', `oci:${join(out, 'l')}:two`]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const digest = readFileSync(iid, 'utf8');
+    expect(lines.every((l) => l.endsWith(`@${digest}`))).toBe(true);
+    const { rootfs, config } = await unpack(join(out, 'l'), 'one');
+    expect(config.config?.Labels?.a).toBe('b');
+    expect(readFileSync(join(rootfs, 'used'), 'utf8')).toBe('used\n');
+    expect(existsSync(join(rootfs, 'run/secrets'))).toBe(false);
+    const manifest = await (await openLayoutImage(join(out, 'l'), 'one')).manifest();
+    expect(manifest.layers[manifest.layers.length - 1]?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    const docker = bud(join(out, 'store'), ctx, ['-q', '--secret', `id=tok,src=${secret}`, '--format', 'docker', '-t', `oci:${join(out, 'l')}:docker`]);
+    expect(docker.status, docker.stderr).toBe(0);
+    expect((await (await openLayoutImage(join(out, 'l'), 'docker')).manifest()).mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+  });
+
+  it('RUN through runc (--isolation oci) with the USER and WORKDIR of the config', async () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nWORKDIR /work\nRUN id -u > uid && pwd > cwd && chown 1000 /work\nUSER 1000\nRUN id -u > /work/uid2\n` });
+    const out = tempDir('out');
+    const r = ociBuild(['--root', join(out, 'store'), 'bud', '-q', '--isolation', 'oci', '-t', `oci:${join(out, 'l')}:oci`, ctx]);
+    expect(r.status, r.stderr).toBe(0);
+    const { rootfs } = await unpack(join(out, 'l'), 'oci');
+    expect(readFileSync(join(rootfs, 'work/uid'), 'utf8')).toBe('0\n');
+    expect(readFileSync(join(rootfs, 'work/cwd'), 'utf8')).toBe('/work\n');
+    expect(readFileSync(join(rootfs, 'work/uid2'), 'utf8')).toBe('1000\n');
+    // The runtime's mount points are not left in the image.
+    expect(describeTree(rootfs).filter((l) => /^(dev|proc|sys)\/[^ ]/.test(l))).toEqual([]);
+  });
+});
