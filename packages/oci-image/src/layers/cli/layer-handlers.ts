@@ -55,20 +55,22 @@ export async function layerLs(args: { reference: string; layer?: number; platfor
 export async function layerAdd(args: LayerWriteArgs & { reference: string; source: string; dest?: string; base?: string; platform?: string; 'created-by'?: string }): Promise<void> {
   const signal = interruptSignal();
   const options = writeOptionsOf(args, signal);
+  // yargs hands a lone `-` positional over as `true`.
+  const source = typeof args.source === 'string' ? args.source : '-';
   let layer: CreatedLayer;
-  if (args.source === '-') {
+  if (source === '-') {
     if (process.stdin.isTTY) throw new UsageError('refusing to read a tar from a terminal', 'pipe a tar into stdin');
     layer = await createLayerFromTar(process.stdin, options);
-  } else if (statSync(args.source).isDirectory()) {
-    layer = await createLayer({ ...options, dir: args.source, ...(args.base ? { base: args.base } : {}) });
+  } else if (statSync(source).isDirectory()) {
+    layer = await createLayer({ ...options, dir: source, ...(args.base ? { base: args.base } : {}) });
   } else {
     if (args.base) throw new UsageError('--base needs a directory to compare, not a tar');
-    layer = await createLayerFromTar(createReadStream(args.source), options);
+    layer = await createLayerFromTar(createReadStream(source), options);
   }
   try {
     const reference = await withImage(args.reference, args.platform, (image) => {
       const created = (options.timestamp ?? new Date()).toISOString();
-      const next = appendLayers(image, [{ layer, history: { created, created_by: args['created-by'] ?? `oci-image layer add ${args.source}` } }]);
+      const next = appendLayers(image, [{ layer, history: { created, created_by: args['created-by'] ?? `oci-image layer add ${source}` } }]);
       return writeArtifact(next, args.dest ?? args.reference);
     });
     printLine(reference);
