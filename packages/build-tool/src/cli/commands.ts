@@ -99,10 +99,10 @@ export function buildCommands(parser: Argv): Argv {
             .option('user', { type: 'string' })
             .option('workingdir', { type: 'string' })
             .option('runtime', { type: 'string', default: 'runc' })
-            .parserConfiguration({ 'populate--': false }),
+            .parserConfiguration({ 'populate--': true }),
         async (args) => {
           const [{ runWorking }, { UsageError }] = await Promise.all([import('../working/operations.js'), import('@ocikit/oci-image/cli')]);
-          const argv = (args.command ?? []).map(String);
+          const argv = [...(args.command ?? []), ...((args as { '--'?: unknown[] })['--'] ?? [])].map(String);
           if (argv.length === 0) throw new UsageError('name a command: oci-build run CTR -- CMD ARGS...');
           process.exitCode = await runWorking(await storeFromArgs(args), args.container, argv, {
             isolation: args.isolation,
@@ -121,7 +121,7 @@ export function buildCommands(parser: Argv): Argv {
     .command(
       cmd<ConfigArgs>('config <container>', 'change the config the next commit writes', configOptions, async (args) => {
         const [{ configureWorking }, { printJson }] = await Promise.all([import('../working/builder.js'), import('@ocikit/oci-image/cli')]);
-        const builder = await configureWorking(await storeFromArgs(args), args.container, configPatch(args), args['created-by']);
+        const builder = await configureWorking(await storeFromArgs(args), args.container, configPatch(args), args['created-by'], keyValues(list(args.annotation), '--annotation'));
         if (json(args)) printJson(builder.config);
       }),
     )
@@ -208,15 +208,15 @@ function copyCommand(name: 'copy' | 'add', extract: boolean) {
 
 interface ConfigArgs extends GlobalArgs {
   container: string;
-  env?: string[];
+  env?: string | string[];
   entrypoint?: string;
   cmd?: string;
   workingdir?: string;
   user?: string;
-  port?: string[];
-  volume?: string[];
-  label?: string[];
-  annotation?: string[];
+  port?: string | string[];
+  volume?: string | string[];
+  label?: string | string[];
+  annotation?: string | string[];
   'stop-signal'?: string;
   healthcheck?: string;
   author?: string;

@@ -23,6 +23,8 @@ export interface BuilderRecord {
   config: ImageConfig;
   /** History entries to write with the next commit (e.g. from config --created-by). */
   history: HistoryEntry[];
+  /** Manifest annotations for the next commit. */
+  annotations?: Record<string, string>;
 }
 
 export interface WorkingContainer {
@@ -106,9 +108,10 @@ export async function removeWorking(store: Store, idOrName: string): Promise<str
 }
 
 /** `config CTR --env ...`: edit the config the next commit writes. */
-export async function configureWorking(store: Store, idOrName: string, patch: ConfigPatch, createdBy?: string): Promise<BuilderRecord> {
+export async function configureWorking(store: Store, idOrName: string, patch: ConfigPatch, createdBy?: string, annotations?: Record<string, string>): Promise<BuilderRecord> {
   const { builder } = await openWorkingContainer(store, idOrName);
   builder.config = applyConfigPatch(builder.config, patch);
+  if (annotations && Object.keys(annotations).length) builder.annotations = { ...(builder.annotations ?? {}), ...annotations };
   if (createdBy) builder.history.push({ created_by: createdBy } as HistoryEntry);
   await saveBuilder(store, builder);
   return builder;
@@ -164,7 +167,7 @@ export async function commitWorking(store: Store, idOrName: string, destination:
     image = composeImage(await imageByDigest(store, builder.fromDigest), { config, pendingHistory }, { layer, history });
   }
   try {
-    const out = finishImage(image, options.format ? { format: options.format } : {});
+    const out = finishImage(image, { ...(options.format ? { format: options.format } : {}), ...(builder.annotations ? { annotations: builder.annotations } : {}) });
     const result = await copy(out, await dest.transport.openDestination(dest.value, signal), signal);
     if (options.rm) await removeWorking(store, container.id);
     return result.reference;
