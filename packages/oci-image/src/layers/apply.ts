@@ -56,7 +56,13 @@ function lstatOrUndefined(path: string): Stats | undefined {
 export async function applyLayer(root: string, tar: Readable, options: ApplyOptions = {}): Promise<ApplyStats> {
   const applier = new LayerApplier(new SafeRoot(root), options);
   for await (const entry of readLayerEntries(tar, options.signal ? { signal: options.signal } : {})) {
-    await applier.apply(entry);
+    try {
+      await applier.apply(entry);
+    } catch (error) {
+      if (error instanceof OciError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new OciError('ERR_OCI_LAYER_APPLY', `cannot apply ${JSON.stringify(entry.path.slice(0, 200))}: ${code}`, { cause: error });
+    }
   }
   applier.finish();
   return applier.stats;
@@ -123,7 +129,9 @@ class LayerApplier {
       this.clearOpaque(dir);
       return;
     }
-    if (whiteout.name === '' || whiteout.name === '.' || whiteout.name === '..' || whiteout.name.startsWith('.wh.')) {
+    // .wh..wh.plnk and friends are AUFS bookkeeping, not deletions: skipped as Docker does.
+    if (whiteout.name.startsWith('.wh.')) return;
+    if (whiteout.name === '' || whiteout.name === '.' || whiteout.name === '..') {
       throw new UnsafePathError(rel, 'invalid whiteout name');
     }
     this.stats.whiteouts++;
