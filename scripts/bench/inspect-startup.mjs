@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Start-up of `oci-inspect inspect` next to bare Node and `skopeo inspect`,
+// on the same image, local (oci:) and remote (docker:// on a docker-registry
+// at 127.0.0.1), in one run. Goal: a remote inspect no more than ~40 ms above
+// `node -e 0`.
+//   node scripts/bench/inspect-startup.mjs [--runs 15]
+// Needs: pnpm build, skopeo, docker-registry. Prints medians, CPU time and ratios.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
+const WARMUP = 2;
+const cli = path.join(repo, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
+if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.js'))) {
+  console.error('inspect-tool is not built: run `pnpm build` first');
+  process.exit(1);
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-inspect-'));
+let registry;
+process.on('exit', () => {
+  registry?.kill();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const { buildFixtures } = await import(pathToFileURL(path.join(repo, 'test-fixtures', 'build.mjs')).href);
+const fx = await buildFixtures(path.join(work, 'fixtures'), ['multilayer']);
+const local = `oci:${fx.multilayer.layout}:${fx.multilayer.tag}`;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startRegistry() {
+  const port = await freePort();
+  const config = path.join(work, 'registry.yml');
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(work, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
+    if (ok) return `127.0.0.1:${port}`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('docker-registry did not start');
+}
+
+const host = await startRegistry();
+const remote = `docker://${host}/bench/multilayer:1`;
+const pushed = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', local, remote], { encoding: 'utf8' });
+if (pushed.status !== 0) throw new Error(`skopeo copy failed: ${pushed.stderr}`);
+
+const cases = [
+  { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+  { name: 'oci-inspect inspect docker://', argv: [process.execPath, cli, 'inspect', '--tls-verify=false', remote] },
+  { name: 'skopeo inspect docker://', argv: ['skopeo', 'inspect', '--tls-verify=false', remote] },
+  { name: 'oci-inspect inspect --raw docker://', argv: [process.execPath, cli, 'inspect', '--raw', '--tls-verify=false', remote] },
+  { name: 'skopeo inspect --raw docker://', argv: ['skopeo', 'inspect', '--raw', '--tls-verify=false', remote] },
+  { name: 'oci-inspect inspect oci:', argv: [process.execPath, cli, 'inspect', local] },
+  { name: 'skopeo inspect oci:', argv: ['skopeo', 'inspect', local] },
+  { name: 'oci-inspect --help', argv: [process.execPath, cli, '--help'] },
+];
+
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+function timeOnce(argv) {
+  const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S', ...argv] : argv;
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
+  const cpuLine = String(result.stderr).match(/@@cpu (\S+) (\S+)\s*$/);
+  return { wall, cpu: cpuLine ? (Number(cpuLine[1]) + Number(cpuLine[2])) * 1000 : NaN };
+}
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// Interleaved rounds: load from other processes touches every command alike.
+for (const c of cases) for (let i = 0; i < WARMUP; i++) timeOnce(c.argv);
+for (const c of cases) c.times = [];
+for (let round = 0; round < RUNS; round++) for (const c of cases) c.times.push(timeOnce(c.argv));
+
+const stats = new Map(cases.map((c) => [c.name, { wall: median(c.times.map((t) => t.wall)), min: Math.min(...c.times.map((t) => t.wall)), cpu: median(c.times.map((t) => t.cpu)) }]));
+const node = stats.get('node -e 0');
+const width = Math.max(...cases.map((c) => c.name.length));
+console.log(`inspect start-up, ${RUNS} interleaved runs (after ${WARMUP} warm-up); wall ms; node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`${'command'.padEnd(width)}  median     min  +node ms  x node  cpu ms`);
+for (const [name, s] of stats) {
+  console.log(`${name.padEnd(width)}  ${s.wall.toFixed(1).padStart(6)}  ${s.min.toFixed(1).padStart(6)}  ${(s.wall - node.wall).toFixed(1).padStart(8)}  ${(s.wall / node.wall).toFixed(2).padStart(6)}  ${Number.isNaN(s.cpu) ? '-' : s.cpu.toFixed(0).padStart(6)}`);
+}
+const ours = stats.get('oci-inspect inspect docker://');
+const skopeo = stats.get('skopeo inspect docker://');
+console.log(`\nremote inspect: ${(ours.wall - node.wall).toFixed(1)} ms above node -e 0 (goal <= 40), ${(ours.wall / skopeo.wall).toFixed(2)}x skopeo's wall time`);
+registry.kill();
+process.exit(0);
