@@ -1,4 +1,4 @@
-import { OciError, type OciErrorOptions } from '@ocikit/oci-image';
+import { OciError, type OciErrorOptions } from '@ocikit/oci-image/errors';
 
 /** A failure of pod-tool itself (bad state, missing container, unsafe input). */
 export class PodError extends OciError {

@@ -10,7 +10,7 @@ export async function pull(argv: Args): Promise<void> {
   const { pullIntoStore } = await import('../images/store-images.js');
   const { resolveImage } = await import('@ocikit/storage');
   const store = await storeFromArgs(argv);
-  const digest = await pullIntoStore(store, String(argv.image), await otherTransports());
+  const digest = await pullIntoStore(store, String(argv.image), await otherTransports(String(argv.image)));
   const { name } = await resolveImage(store, digest).catch(() => ({ name: undefined }));
   printLine(name ? `storage:${name}@${digest}` : `storage:${digest}`);
 }

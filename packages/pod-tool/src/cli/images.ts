@@ -1,4 +1,4 @@
-import { localTransportsWith, type Transport } from '@ocikit/oci-image';
+import type { Transport } from '@ocikit/oci-image';
 import type { CreateContainerOptions } from '../containers/create.js';
 
 type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest' | 'storage'>;
@@ -11,17 +11,21 @@ export async function storeFromArgs(argv: Record<string, unknown>) {
   return openImageStore(location);
 }
 
-/** Local transports plus docker:// (for 127.0.0.1 registries and the like). */
-export async function otherTransports(): Promise<Transport<any>[]> {
+/** Local transports, plus docker:// when the reference names a registry (loading that client costs start-up time). */
+export async function otherTransports(reference: string): Promise<Transport<any>[]> {
+  const { localTransportsWith } = await import('@ocikit/oci-image');
+  const local = localTransportsWith({ stdin: process.stdin, stdout: process.stdout });
+  const host = reference.startsWith('docker://') ? 'docker' : reference.includes('/') ? (reference.split('/')[0] ?? '') : '';
+  if (host !== 'docker' && !host.includes('.') && !host.includes(':') && host !== 'localhost') return local;
   const { dockerTransport } = await import('@ocikit/registry-client');
-  return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), dockerTransport() as Transport<any>];
+  return [...local, dockerTransport() as Transport<any>];
 }
 
 /** The rootfs and config of an image from the store (copied in when missing). */
 export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
   const { prepareRootfs, pullIntoStore } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
-  const digest = await pullIntoStore(store, image, await otherTransports());
+  const digest = await pullIntoStore(store, image, await otherTransports(image));
   const prepared = await prepareRootfs(store, image, digest);
   return {
     image,

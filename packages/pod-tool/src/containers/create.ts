@@ -1,4 +1,6 @@
-import { imageConfigToRuntimeSpec, resolveUser, writeFileAtomic, type ImageConfig, type RuntimeSpec } from '@ocikit/oci-image';
+import type { ImageConfig, RuntimeSpec } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { imageConfigToRuntimeSpec, resolveUser } from '@ocikit/oci-image/conversion';
 import { readHardLimits, resolveRuntime, type PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import { createBundle } from '../runtime/bundle.js';

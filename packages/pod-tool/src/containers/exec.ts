@@ -1,7 +1,9 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveUser, writeFileAtomic, type RuntimeSpec } from '@ocikit/oci-image';
+import type { RuntimeSpec } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { resolveUser } from '@ocikit/oci-image/conversion';
 import { resolveRuntime, type PodContext } from '../context.js';
 import { PodError, RuntimeError } from '../errors.js';
 import { mergeEnv } from '../options/parse.js';

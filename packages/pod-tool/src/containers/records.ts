@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
 import { ContainerNotFoundError, PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';
 

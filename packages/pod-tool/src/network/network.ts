@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
 import type { PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';

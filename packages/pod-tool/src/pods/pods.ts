@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
 import type { PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import { createContainer } from '../containers/create.js';

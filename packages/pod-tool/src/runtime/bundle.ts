@@ -1,6 +1,8 @@
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
-import { resolveInRootfs, writeFileAtomic, type RuntimeSpec } from '@ocikit/oci-image';
+import type { RuntimeSpec } from '@ocikit/oci-image';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { resolveInRootfs } from '@ocikit/oci-image/conversion';
 import { readHardLimits } from '../context.js';
 import { UnsafeRootfsError } from '../errors.js';
 import { clampRlimit } from './spec.js';

@@ -1,6 +1,6 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
 import { RuntimeError, RuntimeNotFoundError } from '../errors.js';
 
@@ -108,6 +108,8 @@ export interface RuntimeState {
 
 /** The runtime's view of a container, or undefined when it does not know it. */
 export async function runtimeState(runtime: OciRuntime, id: string): Promise<RuntimeState | undefined> {
+  // runc and crun keep a directory per container under --root: none, no container (and no process to spawn).
+  if (!(await stat(join(runtime.stateRoot, id)).catch(() => undefined))) return undefined;
   try {
     return JSON.parse(await runtimeOutput(runtime, ['state', id])) as RuntimeState;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { RUNTIME_SPEC_VERSION, type RuntimeMount, type RuntimeSpec } from '@ocikit/oci-image';
+import { RUNTIME_SPEC_VERSION, type RuntimeMount, type RuntimeSpec } from '@ocikit/oci-image/conversion';
 
 /** The capabilities podman grants by default (containers.conf). */
 export const DEFAULT_CAPABILITIES = [
