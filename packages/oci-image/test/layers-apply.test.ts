@@ -144,9 +144,14 @@ describe('applyLayer', async () => {
       streamOf(await tarOf([
         { header: { name: 'f', uid: 1234, gid: 5678 }, body: 'x' },
         { header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } },
+        { header: { name: 'ro/', type: 'directory', mode: 0o555 } },
+        { header: { name: 'ro/inside' }, body: 'y' },
       ])),
       { preserveOwners: false },
     );
+    // A read-only directory keeps u+w while its children are written, and gets its mode at the end.
+    expect(statSync(join(root, 'ro')).mode & 0o7777).toBe(0o555);
+    expect(readFileSync(join(root, 'ro/inside'), 'utf8')).toBe('y');
     expect(statSync(join(root, 'f')).uid).toBe(process.getuid!());
     expect(stats.devices).toBe(0);
     expect(() => lstatSync(join(root, 'null'))).toThrow();

@@ -72,7 +72,8 @@ class LayerApplier {
   readonly stats: ApplyStats = { entries: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, devices: 0, whiteouts: 0, opaques: 0, bytes: 0 };
   /** Resolved paths this layer wrote: an opaque directory keeps them. */
   private readonly written = new Set<string>();
-  private readonly dirTimes: Array<[string, Date]> = [];
+  /** Directory mtimes, and for rootless unpacks their real modes, applied last. */
+  private readonly dirsLast: Array<[string, Date, number | undefined]> = [];
 
   constructor(private readonly root: SafeRoot, private readonly options: ApplyOptions) {}
 
@@ -251,17 +252,21 @@ class LayerApplier {
   private setMetadata(target: string, entry: LayerEntry, isDir: boolean): void {
     const abs = this.root.abs(target);
     if (this.options.preserveOwners) lchownSync(abs, entry.uid, entry.gid);
-    chmodSync(abs, entry.mode);
+    // Without root, a directory we may not write to (0555) would stop its own children: keep u+rwx until the end.
+    const deferMode = isDir && !this.options.preserveOwners && (entry.mode & 0o700) !== 0o700;
+    chmodSync(abs, deferMode ? entry.mode | 0o700 : entry.mode);
     if (entry.xattrs.size) this.setXattrs(abs, entry);
-    if (isDir) this.dirTimes.push([abs, entry.mtime]);
+    if (isDir) this.dirsLast.push([abs, entry.mtime, deferMode ? entry.mode : undefined]);
     else lutimesSync(abs, entry.mtime, entry.mtime);
   }
 
-  /** Directory times last, deepest first: writing inside a directory changes its mtime. */
+  /** Directory times (and deferred modes) last, deepest first: writing inside a directory changes its mtime. */
   finish(): void {
-    this.dirTimes.sort((a, b) => b[0].length - a[0].length);
-    for (const [abs, mtime] of this.dirTimes) {
+    this.dirsLast.sort((a, b) => b[0].length - a[0].length);
+    for (const [abs, mtime, mode] of this.dirsLast) {
       try {
+        // Still a directory? A later entry may have replaced it with a symlink, which chmod would follow.
+        if (mode !== undefined && lstatSync(abs).isDirectory()) chmodSync(abs, mode);
         lutimesSync(abs, mtime, mtime);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
