@@ -45,7 +45,7 @@ export function goString(value: Value): string {
 /** Split an action into words, keeping "quoted strings" whole. */
 function words(action: string, template: string): string[] {
   const out: string[] = [];
-  const re = /\s*("(?:[^"\\]|\\.)*"|[^\s"]+)/g;
+  const re = /\s*("(?:[^"\\]|\\.)*"|[^\s"]+)/y;
   let m: RegExpExecArray | null;
   let consumed = 0;
   while ((m = re.exec(action)) !== null) {
