@@ -280,6 +280,23 @@ DOCKERFILE
   cli oci-build "${STORE_FLAGS[@]}" bud --build-arg "BASE=oci:$L:v1" -f "$WORK/Containerfile" -t "oci:$L:built" "$WORK"
   show "oci-image config oci:$L:built | grep BUILT"
   cli oci-image config "oci:$L:built" | grep -o '"BUILT=yes"'
+  if has_command oci-pod run; then
+    show "oci-pod run --rm oci:$L:built"
+    cli oci-pod "${STORE_FLAGS[@]}" run --rm "oci:$L:built" </dev/null
+  fi
+
+  show 'c=$(oci-build from oci:'"$L"':v1)   (step by step, as buildah does)'
+  local c
+  c=$(cli oci-build "${STORE_FLAGS[@]}" from "oci:$L:v1")
+  echo "$c"
+  show "oci-build run $c -- sh -c 'echo made step by step > /etc/motd'"
+  cli oci-build "${STORE_FLAGS[@]}" run "$c" -- sh -c 'echo made step by step > /etc/motd' </dev/null
+  show "oci-build config $c --cmd '[\"cat\",\"/etc/motd\"]' --label org.example.step=yes"
+  cli oci-build "${STORE_FLAGS[@]}" config "$c" --cmd '["cat","/etc/motd"]' --label org.example.step=yes
+  show "oci-build commit --rm $c oci:$L:stepwise"
+  cli oci-build "${STORE_FLAGS[@]}" commit --rm "$c" "oci:$L:stepwise"
+  show "oci-inspect cat oci:$L:stepwise etc/motd"
+  cli oci-inspect cat "oci:$L:stepwise" etc/motd
 }
 
 if has_command oci-registry copy && command -v docker-registry >/dev/null; then
