@@ -2,6 +2,7 @@
 // Push and pull between an OCI layout and a local docker-registry: oci-registry vs skopeo copy.
 // Usage: node scripts/bench/registry-push-pull.mjs [--many-mb 120] [--big-mb 600] [--reps 1]
 // Sizes are of the uncompressed content (half random, half text); the best of --reps runs is kept.
+// CPU time (user+sys of the client) is printed too: on a shared machine it is steadier than wall time.
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -130,17 +131,18 @@ async function startRegistry() {
 /** Run a command under GNU time: wall seconds and peak RSS in MiB. */
 function timed(cmd, cmdArgs) {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M', cmd, ...cmdArgs], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M CPU=%U+%S', cmd, ...cmdArgs], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed: ${result.stderr}`);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = Number(/RSSKB=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
-  return { seconds, rss };
+  const [user, sys] = (/CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr) ?? []).slice(1).map(Number);
+  return { seconds, rss, cpu: (user ?? 0) + (sys ?? 0) };
 }
 
 const ours = (src, dst) => timed(process.execPath, [BIN, 'copy', '--quiet', src, dst]);
 const skopeo = (src, dst) => timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', src, dst]);
 
-const fmt = (r) => `${r.seconds.toFixed(2)} s, ${r.rss.toFixed(0)} MiB`;
+const fmt = (r) => `${r.seconds.toFixed(2)} s (cpu ${r.cpu.toFixed(2)} s), ${r.rss.toFixed(0)} MiB`;
 const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 async function bench(name, layout) {
@@ -171,7 +173,8 @@ async function bench(name, layout) {
     }
     const o = best(oursRuns);
     const s = best(skopeoRuns);
-    rows.push(`${name} ${op}: oci-registry ${fmt(o)} | skopeo ${fmt(s)} | speed-up ${(s.seconds / o.seconds).toFixed(2)}x`);
+    const minCpu = (runs) => Math.min(...runs.map((r) => r.cpu));
+    rows.push(`${name} ${op}: oci-registry ${fmt(o)} | skopeo ${fmt(s)} | speed-up ${(s.seconds / o.seconds).toFixed(2)}x wall, ${(minCpu(skopeoRuns) / Math.max(0.01, minCpu(oursRuns))).toFixed(2)}x cpu`);
   }
   return rows;
 }
