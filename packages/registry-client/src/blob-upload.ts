@@ -56,6 +56,9 @@ async function cancelUpload(client: RegistryClient, repository: string, location
  */
 export async function uploadBlob(client: RegistryClient, repository: string, descriptor: Descriptor, content: Readable, options: UploadOptions = {}): Promise<void> {
   let session: UploadSession | undefined;
+  // A failing source (a digest mismatch while reading) must surface as itself, not as a network error.
+  let sourceError: unknown;
+  content.once('error', (error) => (sourceError ??= error));
   try {
     session = await startUpload(client, repository, options.signal);
     const base = await client.baseUrl();
@@ -85,6 +88,7 @@ export async function uploadBlob(client: RegistryClient, repository: string, des
   } catch (error) {
     content.destroy();
     if (session) await cancelUpload(client, repository, session.location);
+    if (sourceError instanceof OciError) throw sourceError;
     if (error instanceof OciError) throw error;
     throw networkError('PUT', `/v2/${repository}/blobs/uploads/`, error);
   }

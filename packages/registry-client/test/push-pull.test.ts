@@ -110,4 +110,19 @@ describe('push and pull against the real registry (anonymous)', () => {
     });
     expect(one.digest).toBe(arm.manifest.digest);
   });
+
+  it('refuses to push a corrupt blob from the source, and the registry keeps nothing', async () => {
+    const dir = join(work, 'corrupt');
+    const image = await makeTestImage(dir, 'v1', { layers: 1, layerSize: 50_000 });
+    const layer = image.layers[0]!;
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(join(dir, 'blobs', 'sha256', layer.digest.slice(7)), 'r+');
+    writeSync(fd, Buffer.from('XXXX'), 0, 4, 100);
+    closeSync(fd);
+    const transports = [...localTransports, docker];
+    const error = (await copyImage(`oci:${dir}:v1`, `docker://${registry.host}/app/corrupt:v1`, { sourceTransports: transports, destinationTransports: transports }).catch((e: unknown) => e)) as { code: string };
+    expect(error.code).toBe('ERR_OCI_DIGEST_MISMATCH');
+    const { headBlob } = await import('@ocikit/registry-client');
+    expect(await headBlob(await docker.client(registry.host), 'app/corrupt', layer.digest)).toBeUndefined();
+  });
 });
