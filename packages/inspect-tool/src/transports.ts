@@ -1,4 +1,4 @@
-import { InvalidReferenceError, localTransports, type Transport } from '@ocikit/oci-image';
+import { InvalidReferenceError, localTransports, localTransportsWith, type ArchiveStdio, type Transport } from '@ocikit/oci-image';
 
 /** Options for remote and store transports, as the CLI read them from flags and the environment. */
 export interface TransportOptions {
@@ -17,6 +17,8 @@ export interface TransportOptions {
    * find auth files and the default store (this library never reads process.env).
    */
   env?: Readonly<Record<string, string | undefined>>;
+  /** oci-archive:-: the stream to read an archive from (the CLI passes stdin). */
+  stdio?: ArchiveStdio;
 }
 
 /** A transport plus what to release when done (the registry client keeps connections alive). */
@@ -62,7 +64,7 @@ export async function transportsFor(input: string, options: TransportOptions = {
   const colon = input.indexOf(':');
   if (colon <= 0) throw new InvalidReferenceError(input, 'no transport', known);
   const name = input.slice(0, colon);
-  const transports = [...localTransports];
+  const transports = options.stdio ? localTransportsWith(options.stdio) : [...localTransports];
   if (transports.some((t) => t.name === name)) return { transports, close: () => {} };
   const load = LAZY[name];
   if (!load) throw new InvalidReferenceError(input, `unknown transport ${JSON.stringify(name)}`, known);

@@ -59,6 +59,7 @@ export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJ
     certDir: o['cert-dir'] as string | undefined,
     storageRoot: o.root as string | undefined,
     env,
+    stdio: { stdin: process.stdin },
   };
   if (o.debug) open.logger = { debug: (m: string) => process.stderr.write(`debug: ${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
   const handler = await HANDLERS[name]();
