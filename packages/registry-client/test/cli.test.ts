@@ -59,6 +59,14 @@ describe('oci-registry CLI against the real registry', () => {
     const pull = await run(['copy', '--format', 'json', `docker://${registry.host}/cli/app:v1`, `oci:${join(work, 'pulled')}:v1`], env);
     expect(JSON.parse(pull.stdout)).toMatchObject({ digest: image.manifest.digest, blobsCopied: 3 });
 
+    const archive = await run(['copy', `docker://${registry.host}/cli/app:v1`, `oci-archive:${join(work, 'app.tar')}`], env);
+    expect(archive.code).toBe(0);
+    expect(archive.stdout).toContain(image.manifest.digest);
+    const fromDir = await run(['copy', `oci-archive:${join(work, 'app.tar')}`, `dir:${join(work, 'dir')}`], env);
+    expect(fromDir.code).toBe(0);
+    const dirPush = await run(['copy', `dir:${join(work, 'dir')}`, `docker://${registry.host}/cli/fromdir:v1`], env);
+    expect(dirPush.stdout).toBe(`docker://${registry.host}/cli/fromdir:v1@${image.manifest.digest}\n`);
+
     const digest = await run(['manifest', '--digest', `docker://${registry.host}/cli/app:v1`], env);
     expect(digest.stdout).toBe(`${image.manifest.digest}\n`);
     const raw = await run(['manifest', `oci:${join(work, 'pulled')}:v1`], env);
@@ -87,7 +95,7 @@ describe('oci-registry CLI against the real registry', () => {
     const second = await run(['sync', `docker://${registry.host}/mirror/web`, join(work, 'mirror')], env);
     expect(second.stdout).toBe(first.stdout);
     const catalog = await run(['catalog', `docker://${registry.host}`], env);
-    expect(catalog.stdout.split('\n')).toEqual(expect.arrayContaining(['cli/app', 'mirror/web']));
+    expect(catalog.stdout.split('\n')).toEqual(expect.arrayContaining(['cli/app', 'cli/fromdir', 'mirror/web']));
     const index = JSON.parse(readFileSync(join(work, 'mirror', 'web', 'index.json'), 'utf8'));
     expect(index.manifests).toHaveLength(2);
 
