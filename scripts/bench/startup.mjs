@@ -45,6 +45,13 @@ const cases = [
   { name: 'umoci ls --layout LAYOUT', argv: ['umoci', 'ls', '--layout', layout], tool: 'umoci' },
 ];
 
+// The other CLIs' --help, where they are built: each should load only what it needs.
+const OTHER_CLIS = { 'registry-client': 'oci-registry', storage: 'oci-storage', 'pod-tool': 'oci-pod', 'build-tool': 'oci-build', 'inspect-tool': 'oci-inspect' };
+for (const [pkg, bin] of Object.entries(OTHER_CLIS)) {
+  if (!existsSync(path.join(repo, 'packages', pkg, 'dist', 'cli.js'))) continue;
+  cases.push({ name: `${bin} --help`, argv: [process.execPath, path.join(repo, 'packages', pkg, 'bin', `${bin}.js`), '--help'] });
+}
+
 // GNU time, when present, adds the child's CPU time (user + sys): steadier
 // than wall time when other processes share the cores.
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
