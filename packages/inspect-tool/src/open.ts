@@ -1,4 +1,6 @@
 import {
+  MediaTypes,
+  OciError,
   parseReference,
   readArtifact,
   type Image,
@@ -43,7 +45,15 @@ export async function openReference(input: string, options: OpenOptions = {}): P
 
 /** The image a reference names; an index resolves to the one for the platform (default: this machine's). */
 export async function selectImage(artifact: Image | ImageIndex, platform?: Platform): Promise<Image> {
-  return artifact.kind === 'image' ? artifact : artifact.image(platform);
+  const image = artifact.kind === 'image' ? artifact : await artifact.image(platform);
+  const manifest = await image.manifest();
+  if (manifest.config.mediaType !== MediaTypes.ociConfig && manifest.config.mediaType !== MediaTypes.dockerConfig) {
+    const kind = manifest.artifactType ?? manifest.config.mediaType;
+    throw new OciError('ERR_INSPECT_NOT_IMAGE', `${await image.digest()} is an artifact of type ${kind}, not a container image`, {
+      hint: 'see its manifest with: oci-inspect inspect --raw REF',
+    });
+  }
+  return image;
 }
 
 /** Run `fn` on the image a reference names (an index resolves to one platform), closing the source after. */

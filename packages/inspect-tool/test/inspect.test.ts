@@ -138,6 +138,8 @@ describe('errors: one clear line, non-zero exit', () => {
     await expectOneLine(['inspect', `oci:${crafted}:missing`], 1, /ERR_OCI_MANIFEST_UNKNOWN: .*"missing".*refs here: labels/);
     await expectOneLine(['inspect', '--platform', 'linux/s390x', fx.multiarch.ref], 1, /ERR_OCI_PLATFORM: .*linux\/s390x.*available/);
     await expectOneLine(['ls', `oci:${crafted}:missing`], 1, /ERR_OCI_MANIFEST_UNKNOWN/);
+    await expectOneLine(['inspect', fx.artifact.ref], 1, /ERR_INSPECT_NOT_IMAGE: .* is an artifact of type .*not a container image/);
+    await expectOneLine(['ls', fx.artifact.ref], 1, /ERR_INSPECT_NOT_IMAGE/);
   });
 
   it('broken manifests and configs', async () => {
