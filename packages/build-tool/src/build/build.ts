@@ -74,7 +74,9 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     ...(options.format ? { format: options.format } : {}),
   });
   const signal = options.signal ? { signal: options.signal } : {};
-  const stored = await copy(image, new StoreDestination(options.store, undefined, 'storage:'), signal);
+  // The stage's image is already in the store; only a changed one (labels, annotations, format) is stored again.
+  const changed = Object.keys(options.labels ?? {}).length > 0 || Object.keys(options.annotations ?? {}).length > 0 || options.format === 'docker';
+  const stored = changed ? await copy(image, new StoreDestination(options.store, undefined, 'storage:'), signal) : { digest: built.digest };
   const references: string[] = [];
   for (const dest of destinations) {
     const destination = await dest.transport.openDestination(dest.value, signal);
