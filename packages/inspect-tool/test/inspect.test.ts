@@ -110,6 +110,8 @@ describe('inspect', () => {
       expect(JSON.parse(ours.stdout).Layers).toEqual(image.layers);
       const flags = ['--override-os', os, '--override-arch', architecture, ...(variant ? ['--override-variant', variant] : [])];
       const [a, b] = await Promise.all([inspectCli('inspect', ...flags, mf.ref), run('skopeo', ['inspect', ...flags, mf.ref])]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
       const mine = JSON.parse(a.stdout) as Record<string, unknown>;
       const theirs = JSON.parse(b.stdout) as Record<string, unknown>;
       for (const field of SKOPEO_FIELDS) expect([field, mine[field]]).toEqual([field, theirs[field]]);
