@@ -1,5 +1,5 @@
 import { RegistryError } from '../errors.js';
-import { logout as removeCredentials } from './login.js';
+import { logout as removeCredentials } from '../auth/login.js';
 
 /** The logout command's work: one clear error when there was nothing to remove. */
 export async function logout(argv: Record<string, unknown>, authFile: string): Promise<void> {

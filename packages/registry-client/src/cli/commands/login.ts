@@ -52,7 +52,7 @@ export const logoutCommand: CommandModule = {
   handler: async (raw) => {
     const argv = raw as Argv;
     if (!argv.registry && !argv.all) throw new UsageError('name a registry or pass --all');
-    const { logout } = await import('../../auth/logout-cli.js');
+    const { logout } = await import('../logout.js');
     await logout(argv, await loginFile(argv));
   },
 };
