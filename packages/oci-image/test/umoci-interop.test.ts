@@ -127,6 +127,7 @@ describe('umoci interop', async () => {
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 1, deleted: 0 });
     expect(umociUnpack(layout, 't3', join(base, 'ours-t3-umoci'))).toEqual(summariseTree(join(bundle, 'rootfs')));
+    expect(mustRun('oci-image-tool', ['validate', '--type', 'image', '--ref', 'name=t3', layout])).toMatch(/Validation succeeded/);
     const history = JSON.parse(mustRun('umoci', ['stat', '--image', `${layout}:t3`, '--json'])).history;
     expect(history.map((h: { created_by?: string }) => h.created_by)).toEqual(expect.arrayContaining(['oci-image repack']));
   });
