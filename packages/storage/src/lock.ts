@@ -40,12 +40,18 @@ function ownerAlive(identity: string): boolean {
   return started === '?' || now === started;
 }
 
+/** The owner written in a lock dir; undefined while it is being written. */
+async function readOwner(path: string): Promise<string | undefined> {
+  const text = await readFile(join(path, OWNER_FILE), 'utf8').catch(() => undefined);
+  return text && /^\d+:\S+$/.test(text) ? text : undefined;
+}
+
 /**
  * Take over a lock whose owner is dead: move it aside, and check that what
  * we moved is the lock we judged dead (not a fresh one someone just made).
  */
 async function breakIfDead(path: string, locks: string): Promise<void> {
-  const owner = await readFile(join(path, OWNER_FILE), 'utf8').catch(() => undefined);
+  const owner = await readOwner(path);
   if (owner === undefined) {
     // Made but not yet owned: only a holder killed in that instant leaves this for long.
     const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
@@ -59,7 +65,7 @@ async function breakIfDead(path: string, locks: string): Promise<void> {
   } catch {
     return;
   }
-  const moved = await readFile(join(aside, OWNER_FILE), 'utf8').catch(() => undefined);
+  const moved = await readOwner(aside);
   if (moved !== owner) await rename(aside, path).catch(() => {});
   else await rm(aside, { recursive: true, force: true });
 }
@@ -77,7 +83,9 @@ export async function withLock<T>(dir: string, name: string, work: () => Promise
   for (let attempt = 0; ; attempt++) {
     try {
       await mkdir(path);
-      await writeFile(join(path, OWNER_FILE), myIdentity);
+      // Written beside, then renamed: a reader never sees half an owner.
+      await writeFile(join(path, `${OWNER_FILE}.tmp`), myIdentity);
+      await rename(join(path, `${OWNER_FILE}.tmp`), join(path, OWNER_FILE));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -102,7 +110,7 @@ export async function deadLocks(dir: string, names: readonly string[]): Promise<
   const out: string[] = [];
   for (const name of names) {
     if (!name.endsWith('.lock') && !name.startsWith('.stale-')) continue;
-    const owner = await readFile(join(dir, name, OWNER_FILE), 'utf8').catch(() => undefined);
+    const owner = await readOwner(join(dir, name));
     const age = await stat(join(dir, name)).then((s) => Date.now() - s.mtimeMs, () => 0);
     if (owner === undefined ? age > 5000 : !ownerAlive(owner)) out.push(name);
   }
