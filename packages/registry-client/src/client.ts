@@ -4,7 +4,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { parseChallenges } from './auth/challenge.js';
 import type { Credentials } from './auth/credentials.js';
 import { errorForStatus, networkError, RegistryError, redactUrl } from './errors.js';
-import { discardBody, readBody, type HttpFetch, type HttpResponse } from './http.js';
+import { BodyTooLargeError, discardBody, readBody, type HttpFetch, type HttpResponse } from './http.js';
 import { apiHost } from './reference.js';
 import { backoffDelay, DEFAULT_ATTEMPTS, parseRetryAfter, sleep, type RetryOptions } from './retry.js';
 
@@ -170,10 +170,33 @@ export class RegistryClient {
     throw new RegistryError('ERR_REGISTRY_PROTOCOL', `${req.method} ${redactUrl(startUrl)}: more than ${MAX_REDIRECTS} redirects`);
   }
 
+  /**
+   * GET a small body whole. A connection that breaks while the body is read
+   * (node-fetch reports keep-alive trouble as "Premature close") is retried
+   * like any network error.
+   */
+  async getBytes(req: Omit<RegistryRequest, 'method'>, limit = 8 * 1024 * 1024): Promise<{ bytes: Buffer; response: HttpResponse }> {
+    const attempts = this.options.retry?.attempts ?? DEFAULT_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.request({ ...req, method: 'GET' });
+      try {
+        return { bytes: await readBody(response, limit), response };
+      } catch (error) {
+        if (req.signal?.aborted) throw new AbortedError(req.signal.reason);
+        if (error instanceof BodyTooLargeError) {
+          throw new RegistryError('ERR_REGISTRY_PROTOCOL', `GET ${redactUrl(response.url)}: ${error.message}`, { cause: error });
+        }
+        const failure = networkError('GET', response.url, error);
+        if (attempt >= attempts || !failure.retryable) throw failure;
+        this.options.logger?.debug?.(`${failure.message}; retry ${attempt}`);
+        await sleep(backoffDelay(attempt, this.options.retry), req.signal);
+      }
+    }
+  }
+
   /** GET and parse a small JSON document. */
   async getJson<T>(req: Omit<RegistryRequest, 'method' | 'expect'>): Promise<{ doc: T; response: HttpResponse }> {
-    const response = await this.request({ ...req, method: 'GET', expect: [200] });
-    const bytes = await readBody(response);
+    const { bytes, response } = await this.getBytes({ ...req, expect: [200] });
     try {
       return { doc: JSON.parse(bytes.toString('utf8')) as T, response };
     } catch (error) {

@@ -84,6 +84,13 @@ export function nodeFetch(options: NodeFetchOptions = {}): HttpFetch & { close()
   });
 }
 
+/** A body over the limit we read into memory: the server is broken or hostile; not worth retrying. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`response body larger than ${limit} bytes`);
+  }
+}
+
 /** Read a (small) response body, with a size bound so a hostile server cannot fill memory. */
 export async function readBody(response: HttpResponse, limit = 8 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -92,7 +99,7 @@ export async function readBody(response: HttpResponse, limit = 8 * 1024 * 1024):
     size += (chunk as Buffer).length;
     if (size > limit) {
       response.body.destroy();
-      throw new Error(`response body larger than ${limit} bytes`);
+      throw new BodyTooLargeError(limit);
     }
     chunks.push(chunk as Buffer);
   }

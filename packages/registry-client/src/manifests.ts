@@ -1,7 +1,6 @@
 import { digestOf, MANIFEST_MEDIA_TYPES, parseDigest, sniffManifestMediaType, DigestMismatchError, type RawManifest } from '@ocikit/oci-image';
 import { deleteScope, pullScope, pushScope, type RegistryClient } from './client.js';
-import { RegistryError } from './errors.js';
-import { discardBody, readBody } from './http.js';
+import { discardBody } from './http.js';
 
 /** Manifests larger than this are refused (the distribution spec suggests 4 MiB). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -25,17 +24,10 @@ function verifiedDigest(bytes: Buffer, reference: string, claimed: string | null
 
 /** GET a manifest or index by tag or digest, verified; bytes kept exactly as sent. */
 export async function getManifest(client: RegistryClient, repository: string, reference: string, signal?: AbortSignal): Promise<RawManifest> {
-  const response = await client.request({
-    method: 'GET',
-    path: `/v2/${repository}/manifests/${reference}`,
-    headers: { accept: ACCEPT },
-    scopes: [pullScope(repository)],
-    expect: [200],
-    signal,
-  });
-  const bytes = await readBody(response, MAX_MANIFEST_BYTES).catch((error: Error) => {
-    throw new RegistryError('ERR_REGISTRY_PROTOCOL', `manifest ${repository}:${reference} is too large or broken: ${error.message}`, { cause: error });
-  });
+  const { bytes, response } = await client.getBytes(
+    { path: `/v2/${repository}/manifests/${reference}`, headers: { accept: ACCEPT }, scopes: [pullScope(repository)], expect: [200], signal },
+    MAX_MANIFEST_BYTES,
+  );
   const digest = verifiedDigest(bytes, reference, response.header('docker-content-digest'));
   const contentType = response.header('content-type')?.split(';')[0]?.trim();
   const mediaType = contentType && MANIFEST_MEDIA_TYPES.includes(contentType) ? contentType : sniffManifestMediaType(bytes);

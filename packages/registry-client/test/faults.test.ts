@@ -70,6 +70,9 @@ describe('faults between the client and the real registry', () => {
     const result = await pull('faults/drop', 'drop');
     expect(result.digest).toBe(image.manifest.digest);
     expect(proxy.log.filter((l) => l.endsWith('drop-mid-body'))).toHaveLength(2);
+    proxy.rules.push({ method: 'GET', path: /\/manifests\//, times: 1, action: { kind: 'drop-mid-body' } });
+    expect((await pull('faults/drop', 'drop2')).digest).toBe(image.manifest.digest);
+    expect(proxy.log.at(-1)).toMatch(/^GET \/v2\/faults\/drop\/manifests\/v1 -> drop-mid-body/);
     const names = readdirSync(join(work, 'drop', 'blobs', 'sha256'));
     expect(names.some((n) => n.startsWith('.'))).toBe(false);
     expect(names).toHaveLength(4);
