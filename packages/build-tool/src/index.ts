@@ -10,3 +10,8 @@ export type { BuildOptions, BuildResult, BuildProgress } from './build/types.js'
 export { runInRootfs, type Isolation, type RunRequest, type RunMountSpec } from './build/runner.js';
 export { importImage, commitToStore, changesLayer, composeImage, type ImportOptions, type StepCommit } from './working/images.js';
 export { inFormat, finishImage } from './working/format.js';
+export {
+  fromImage, openWorkingContainer, listWorkingContainers, mountWorking, unmountWorking, removeWorking, configureWorking, commitWorking, withMounted, namesTransport,
+  type BuilderRecord, type WorkingContainer, type FromOptions, type CommitWorkingOptions,
+} from './working/builder.js';
+export { runWorking, copyIntoWorking, type RunWorkingOptions, type CopyWorkingOptions } from './working/operations.js';
