@@ -4,7 +4,7 @@
 // library code out of start-up). Node 20 has no module compile cache, and
 // resolving and parsing hundreds of small ESM files (yargs alone is ~40)
 // costs more than the command itself. Native addons stay external.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rolldown } from 'rolldown';
 
@@ -20,7 +20,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
     continue;
   }
   if (!launcher.includes('../dist/cli.bundle.js')) continue;
-  rmSync(join(dir, 'dist', 'chunks'), { recursive: true, force: true });
+  // Old chunks are left in place: a CLI started before this build may still load them.
   const bundle = await rolldown({
     input: { 'cli.bundle': join(dir, 'dist', 'cli.js') },
     platform: 'node',
