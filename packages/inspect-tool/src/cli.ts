@@ -31,10 +31,19 @@ async function main(argv: string[]): Promise<void> {
   await runCommand(command.name, args, process.env);
 }
 
+const isBrokenPipe = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'EPIPE' || ((error as { cause?: unknown })?.cause as NodeJS.ErrnoException)?.code === 'EPIPE';
+
+// A reader that stops early (`| head`) is not an error: stop quietly, as cat does.
+process.stdout.on('error', (error) => {
+  if (isBrokenPipe(error)) process.exit(0);
+  throw error;
+});
+
 const argv = process.argv.slice(2);
 try {
   await main(argv);
 } catch (thrown) {
+  if (isBrokenPipe(thrown)) process.exit(0);
   const error = thrown instanceof OciError ? thrown : asOciError(thrown);
   process.stderr.write(`oci-inspect: ${error.toLine()}\n`);
   if (argv.includes('--debug')) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);

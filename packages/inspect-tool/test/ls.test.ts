@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { craftImage, dir, file, hardlink, opaque, symlink, whiteout } from './support/craft.js';
-import { inspectCli, run, tempDir } from './support/cli.js';
+import { BIN, inspectCli, run, tempDir } from './support/cli.js';
 import { buildFixtures } from '../../../test/support/fixtures.js';
 
 /*
@@ -20,6 +20,7 @@ const LAYERS = [
     dir('usr'),
     dir('usr/bin'),
     file('usr/bin/tool', 'binary-v1', { mode: 0o755 }),
+    file('usr/big.dat', Buffer.alloc(4 * 1024 * 1024, 0x61)),
     symlink('bin', 'usr/bin'),
     dir('var/cache/apt', { mode: 0o700 }),
     file('var/cache/apt/pkgcache.bin', 'x'.repeat(5000)),
@@ -141,6 +142,12 @@ describe('ls', () => {
     expect((await inspectCli('cat', `oci:${layout}:wh`, '/bin/tool')).stdout).toBe('binary-v2-longer');
     expect((await inspectCli('cat', `oci:${layout}:wh`, '/usr/bin/tool2')).stdout).toBe('binary-v2-longer');
     expect((await inspectCli('cat', `oci:${layout}:wh`, '/etc/passwd')).stdout).toBe('root:x:0:0:root:/root:/bin/sh\n');
+  });
+
+  it('cat into a reader that stops early (| head) ends quietly', async () => {
+    const result = await run('sh', ['-c', `"${process.execPath}" "${BIN}" cat "oci:${layout}:wh" /usr/big.dat | head -c 5`]);
+    expect(result.stdout).toBe('aaaaa');
+    expect(result.stderr).toBe('');
   });
 
   it('cat of a removed or missing file, or a directory, fails with one line', async () => {
