@@ -83,6 +83,24 @@ describe('oci-registry CLI against the real registry', () => {
     expect(gone.stderr).toMatch(/^oci-registry: ERR_REGISTRY_NOT_FOUND: GET http:\/\/127\.0\.0\.1:\d+\/v2\/cli\/app\/manifests\/v1: HTTP 404 MANIFEST_UNKNOWN/);
   });
 
+  it('lists referrers through the tag schema fallback', async () => {
+    const { MediaTypes, OciLayout, withRef } = await import('@ocikit/oci-image');
+    const dir = join(work, 'sbom');
+    const layout = await OciLayout.init(dir);
+    const config = await layout.putBlobBytes(Buffer.from('{}'), MediaTypes.ociEmpty);
+    const payload = await layout.putBlobBytes(Buffer.from('{"sbom":true}'), 'application/spdx+json');
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/spdx+json', config, layers: [payload], subject: image.manifest }));
+    const descriptor = await layout.putBlobBytes(bytes, MediaTypes.ociManifest);
+    await layout.updateIndex((i) => withRef(i, 'sbom', descriptor));
+    await run(['copy', `oci:${join(work, 'src')}:v1`, `docker://${registry.host}/cli/refs:v1`], env);
+    const pushed = await run(['copy', `oci:${dir}:sbom`, `docker://${registry.host}/cli/refs:sbom`], env);
+    expect(pushed.code).toBe(0);
+    const listed = await run(['referrers', `docker://${registry.host}/cli/refs:v1`], env);
+    expect(listed.stdout).toBe(`${descriptor.digest} application/spdx+json\n`);
+    const none = await run(['referrers', '--format', 'json', '--artifact-type', 'application/other', `docker://${registry.host}/cli/refs@${image.manifest.digest}`], env);
+    expect(JSON.parse(none.stdout).manifests).toEqual([]);
+  });
+
   it('syncs a repository into a folder of layouts, idempotently', async () => {
     await run(['copy', `oci:${join(work, 'src')}:v1`, `docker://${registry.host}/mirror/web:a`], env);
     await run(['copy', `oci:${join(work, 'src')}:v1`, `docker://${registry.host}/mirror/web:b`], env);
@@ -95,7 +113,7 @@ describe('oci-registry CLI against the real registry', () => {
     const second = await run(['sync', `docker://${registry.host}/mirror/web`, join(work, 'mirror')], env);
     expect(second.stdout).toBe(first.stdout);
     const catalog = await run(['catalog', `docker://${registry.host}`], env);
-    expect(catalog.stdout.split('\n')).toEqual(expect.arrayContaining(['cli/app', 'cli/fromdir', 'mirror/web']));
+    expect(catalog.stdout.split('\n')).toEqual(expect.arrayContaining(['cli/app', 'cli/fromdir', 'cli/refs', 'mirror/web']));
     const index = JSON.parse(readFileSync(join(work, 'mirror', 'web', 'index.json'), 'utf8'));
     expect(index.manifests).toHaveLength(2);
 
