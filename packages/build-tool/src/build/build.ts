@@ -44,6 +44,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     runStdio: options.runStdio,
     secrets: options.secrets ?? {},
     signal: options.signal,
+    logger: options.logger,
   });
   const progress = (stage: (typeof wanted)[number], text: string, cached: boolean) =>
     options.onProgress?.({ stage: stage.index, stageName: stage.name, step: session.stepNumber() - 1, total, text, cached });

@@ -1,6 +1,6 @@
 import type { StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
-import { hostPlatform, parsePlatform, type Compression, type Platform, type Transport } from '@ocikit/oci-image';
+import { hostPlatform, parsePlatform, type Compression, type Logger, type Platform, type Transport } from '@ocikit/oci-image';
 import { createContainer, mountContainer, removeContainer, type Store } from '@ocikit/storage';
 import { parseDockerfile, type RawInstruction } from '../dockerfile/parse.js';
 import { stageByName, type StagePlan } from '../dockerfile/stages.js';
@@ -30,6 +30,7 @@ export interface SessionOptions {
   runStdio: StdioOptions | undefined;
   secrets: Record<string, string>;
   signal: AbortSignal | undefined;
+  logger?: Logger | undefined;
 }
 
 /** What the stages of one build share: the store, the cache, stage results, containers to clean up. */
@@ -46,6 +47,7 @@ export class BuildSession {
   readonly runtime: { name: string; searchPath: string; stateDir: string } | undefined;
   readonly runStdio: StdioOptions | undefined;
   readonly secrets: Record<string, string>;
+  readonly logger: Logger | undefined;
   readonly results = new Map<number, StageResult>();
   private readonly containers = new Set<string>();
   private readonly mountedImages = new Map<string, Promise<string>>();
@@ -66,6 +68,7 @@ export class BuildSession {
     this.runtime = options.runtime ? { ...options.runtime, stateDir: join(options.store.runroot, 'build-runtime') } : undefined;
     this.runStdio = options.runStdio;
     this.secrets = options.secrets;
+    this.logger = options.logger;
   }
 
   created(): string {

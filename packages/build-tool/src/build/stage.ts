@@ -157,12 +157,15 @@ export class StageRunner {
       session.counted(true, countAsStep);
       return true;
     }
+    const t0 = performance.now();
     const container = await this.ensureContainer();
+    const t1 = performance.now();
     for (const dir of this.pendingDirs) {
       const owner = await resolveUser(dir.user, container.rootfs);
       await ensureDir(container.rootfs, dir.path, { uid: owner.uid, gid: owner.gid });
     }
     await perform(container.rootfs);
+    const t2 = performance.now();
     const digest = await commitToStore(session.store, this.digest, container.record, {
       config: { ...this.config, created: session.created() },
       pendingHistory: this.pending,
@@ -171,7 +174,9 @@ export class StageRunner {
       ...session.stepOptions(),
     });
     await session.cache.set(key, digest);
+    const t3 = performance.now();
     await this.dropContainer();
+    session.logger?.debug?.(`${text.slice(0, 40)}: container ${ms(t1 - t0)}, run ${ms(t2 - t1)}, commit ${ms(t3 - t2)}, cleanup ${ms(performance.now() - t3)}`);
     this.digest = digest;
     this.key = key;
     this.pending = [];
@@ -269,4 +274,8 @@ export class StageRunner {
       for (const b of bodies) await writeHeredocFile(rootfs, dest, b.name, b.body, destIsDir, options);
     });
   }
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)}ms`;
 }

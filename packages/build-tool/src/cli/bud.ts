@@ -108,6 +108,7 @@ export async function budCommand(args: BudArgs): Promise<void> {
       ...(args.format === 'docker' || args.format === 'oci' ? { format: args.format } : {}),
       runStdio: ['ignore', args.quiet ? 'ignore' : process.stderr, process.stderr],
       signal: controller,
+      logger: (await import('@ocikit/oci-image/cli')).stderrLogger(args.debug),
       onProgress: (e) => {
         if (args.quiet) return;
         process.stderr.write(e.cached ? '--> Using cache\n' : `STEP ${e.step}/${e.total}: ${e.text}\n`);

@@ -1,5 +1,5 @@
 import {
-  appendLayers, copy, createLayerFromTar, emptyImage, hostPlatform, parseReference, readArtifact, withConfigFile,
+  appendLayers, copy, createLayerFromTar, isIndexMediaType, emptyImage, hostPlatform, parseReference, readArtifact, withConfigFile,
   type Compression, type CreatedLayer, type HistoryEntry, type Image, type ImageConfig, type Platform, type Transport,
 } from '@ocikit/oci-image';
 import { containerLayer, imageByDigest, resolveImage, StoreDestination, type ContainerRecord, type Store } from '@ocikit/storage';
@@ -27,6 +27,9 @@ export async function importImage(store: Store, reference: string, options: Impo
     const parsed = parseReference(reference, options.transports);
     const source = await parsed.transport.openSource(parsed.value, opts);
     try {
+      // Already in the store (a rebuild): no copy, no index.json write.
+      const raw = await source.getManifest(undefined, opts);
+      if (!isIndexMediaType(raw.mediaType) && (await store.layout.readIndex()).manifests.some((d) => d.digest === raw.digest)) return raw.digest;
       const result = await copy(await readArtifact(source), new StoreDestination(store, undefined, 'storage:'), { ...opts, platform });
       return result.digest;
     } finally {
