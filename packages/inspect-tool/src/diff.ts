@@ -123,10 +123,8 @@ export interface DiffOptions {
 export async function diffImages(first: Image, second: Image, options: DiffOptions = {}): Promise<ImageDiff> {
   const types = new Set(options.types?.length ? options.types : DIFF_TYPES);
   const [config1, config2] = await Promise.all([first.config(), second.config()]);
-  const c1 = { config: config1 };
-  const c2 = { config: config2 };
   const result: ImageDiff = {};
-  if (types.has('config')) result.config = diffConfigs(c1.config, c2.config);
+  if (types.has('config')) result.config = diffConfigs(config1, config2);
   const managers = (['apt', 'apk', 'npm'] as const).filter((m) => types.has(m));
   if (!types.has('file') && managers.length === 0) return result;
   const captureFor = (config: ImageConfig) => {
@@ -134,12 +132,12 @@ export async function diffImages(first: Image, second: Image, options: DiffOptio
     return (path: string) => wanted.has(path);
   };
   const hash = types.has('file');
-  const fs1 = await mergeLayers(await first.layers(), { signal: options.signal, hash, capture: captureFor(c1.config) });
-  const fs2 = await mergeLayers(await second.layers(), { signal: options.signal, hash, capture: captureFor(c2.config) });
+  const fs1 = await mergeLayers(await first.layers(), { signal: options.signal, hash, capture: captureFor(config1) });
+  const fs2 = await mergeLayers(await second.layers(), { signal: options.signal, hash, capture: captureFor(config2) });
   if (hash) result.files = diffTrees(fs1, fs2);
   if (managers.length) {
     result.packages = managers.map((m) =>
-      diffPackages(m, installed(fs1, m, c1.config.config?.WorkingDir ?? ''), installed(fs2, m, c2.config.config?.WorkingDir ?? '')),
+      diffPackages(m, installed(fs1, m, config1.config?.WorkingDir ?? ''), installed(fs2, m, config2.config?.WorkingDir ?? '')),
     );
   }
   return result;

@@ -1,4 +1,5 @@
 import { hostPlatform, parsePlatform, type Platform } from '@ocikit/oci-image';
+import { interruptSignal, stderrLogger } from '@ocikit/oci-image/cli';
 import type { OpenOptions } from '../open.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandName } from './specs.js';
@@ -23,17 +24,6 @@ function platformOf(args: ParsedArgs): Platform | undefined {
   const variant = (o['override-variant'] as string | undefined) ?? (o['override-arch'] === undefined ? host.variant : undefined);
   if (variant) platform.variant = variant;
   return platform;
-}
-
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`interrupted by ${name}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return controller.signal;
 }
 
 const HANDLERS: Record<CommandName, () => Promise<{ run(ctx: CommandContext): Promise<void> }>> = {
@@ -61,7 +51,7 @@ export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJ
     env,
     stdio: { stdin: process.stdin },
   };
-  if (o.debug) open.logger = { debug: (m: string) => process.stderr.write(`debug: ${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
+  if (o.debug) open.logger = stderrLogger(true);
   const handler = await HANDLERS[name]();
   await handler.run({ args, open, signal, str: (key) => (typeof o[key] === 'string' ? (o[key] as string) : undefined) });
 }
