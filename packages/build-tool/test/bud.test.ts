@@ -8,9 +8,12 @@ import { buildFixtures } from '../../../test/support/fixtures.js';
 import { describeTree, ociBuild, openLayoutImage, tempDir, unpack, writeContext } from './support.js';
 
 let base: string;
+let multiarch: string;
 
 beforeAll(async () => {
-  base = (await buildFixtures()).busybox.ref;
+  const fx = await buildFixtures();
+  base = fx.busybox.ref;
+  multiarch = fx.multiarch.ref;
 });
 
 function bud(store: string, context: string, extra: string[] = [], env: Record<string, string> = {}, input?: string | Buffer) {
@@ -168,5 +171,36 @@ describe('Dockerfile features', () => {
     expect(readFileSync(join(rootfs, 'work/uid2'), 'utf8')).toBe('1000\n');
     // The runtime's mount points are not left in the image.
     expect(describeTree(rootfs).filter((l) => /^(dev|proc|sys)\/[^ ]/.test(l))).toEqual([]);
+  });
+
+  it('independent stages with --jobs 2, each result copied into the final stage', async () => {
+    const dockerfile = [
+      `FROM ${base} AS left`,
+      'RUN echo left > /left',
+      `FROM ${base} AS right`,
+      'RUN echo right > /right',
+      `FROM ${base}`,
+      'COPY --from=left /left /out/left',
+      'COPY --from=right /right /out/right',
+      '',
+    ].join('\n');
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: dockerfile });
+    const out = tempDir('out');
+    const r = bud(join(out, 'store'), ctx, ['--jobs', '2', '-t', `oci:${join(out, 'l')}:j`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/4 step\(s\) run, 0 from cache/);
+    const { rootfs } = await unpack(join(out, 'l'), 'j');
+    expect(readFileSync(join(rootfs, 'out/left'), 'utf8')).toBe('left\n');
+    expect(readFileSync(join(rootfs, 'out/right'), 'utf8')).toBe('right\n');
+  });
+
+  it('--platform picks the base from an index and sets TARGETARCH', async () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${multiarch}\nARG TARGETARCH\nARG TARGETPLATFORM\nLABEL arch=$TARGETARCH platform=$TARGETPLATFORM\n` });
+    const out = tempDir('out');
+    const r = bud(join(out, 'store'), ctx, ['-q', '--platform', 'linux/arm64/v8', '-t', `oci:${join(out, 'l')}:arm`]);
+    expect(r.status, r.stderr).toBe(0);
+    const { config } = await unpack(join(out, 'l'), 'arm');
+    expect(config.architecture).toBe('arm64');
+    expect(config.config?.Labels).toMatchObject({ arch: 'arm64', platform: 'linux/arm64/v8' });
   });
 });

@@ -2,7 +2,7 @@ import { copy, hostPlatform, parseReference, type Image } from '@ocikit/oci-imag
 import { imageByDigest, StoreDestination } from '@ocikit/storage';
 import { globalArgScope, platformArgs } from '../dockerfile/args.js';
 import { parseDockerfile } from '../dockerfile/parse.js';
-import { planStages, stagesToBuild } from '../dockerfile/stages.js';
+import { planStages, stagesToBuild, type StagePlan } from '../dockerfile/stages.js';
 import { finishImage } from '../working/format.js';
 import { BuildSession } from './session.js';
 import { StageRunner } from './stage.js';
@@ -46,24 +46,25 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     signal: options.signal,
     logger: options.logger,
   });
-  const progress = (stage: (typeof wanted)[number], text: string, cached: boolean) =>
-    options.onProgress?.({ stage: stage.index, stageName: stage.name, step: session.stepNumber() - 1, total, text, cached });
+  const progress = (stage: (typeof wanted)[number], text: string, step: number, cached = false) =>
+    options.onProgress?.({ stage: stage.index, stageName: stage.name, step, total, text, cached });
+  const runStage = async (plan: (typeof wanted)[number]) => {
+    progress(plan, plan.source.from.text, session.advance());
+    const runner = new StageRunner(session, plan);
+    const result = await runner.run(plan.source.instructions, {
+      before: (raw) => {
+        const step = session.advance();
+        progress(plan, raw.text, step);
+        return step;
+      },
+      after: (raw, step, cached) => {
+        if (cached) progress(plan, raw.text, step, true);
+      },
+    });
+    session.results.set(plan.index, result);
+  };
   try {
-    for (const plan of wanted) {
-      session.advance();
-      progress(plan, plan.source.from.text, false);
-      const runner = new StageRunner(session, plan);
-      const result = await runner.run(plan.source.instructions, {
-        before: (raw) => {
-          session.advance();
-          progress(plan, raw.text, false);
-        },
-        after: (raw, cached) => {
-          if (cached) progress(plan, raw.text, true);
-        },
-      });
-      session.results.set(plan.index, result);
-    }
+    await runInDependencyOrder(wanted, Math.max(1, options.jobs ?? 1), runStage);
   } finally {
     await session.cleanup();
   }
@@ -84,4 +85,42 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     references.push((await copy(image, destination, signal)).reference);
   }
   return { digest: stored.digest, references, stepsRun: session.stepsRun, stepsCached: session.stepsCached };
+}
+
+/**
+ * Run stages once all the stages they read are done, at most `jobs` at a
+ * time; the first failure stops new stages and is thrown once the running
+ * ones have settled.
+ */
+async function runInDependencyOrder(plans: readonly StagePlan[], jobs: number, run: (plan: StagePlan) => Promise<void>): Promise<void> {
+  const done = new Set<number>();
+  const waiting = [...plans];
+  const running = new Map<number, Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  while (waiting.length > 0 || running.size > 0) {
+    for (let i = 0; !failure && i < waiting.length && running.size < jobs; ) {
+      const plan = waiting[i] as StagePlan;
+      if (!plan.dependsOn.every((d) => done.has(d))) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
+      running.set(
+        plan.index,
+        run(plan).then(
+          () => {
+            done.add(plan.index);
+            running.delete(plan.index);
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            running.delete(plan.index);
+          },
+        ),
+      );
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure) throw failure.error;
 }

@@ -41,7 +41,10 @@ export class StageRunner {
 
   constructor(private readonly session: BuildSession, private readonly plan: StagePlan) {}
 
-  async run(instructions: readonly RawInstruction[], hooks: { before(raw: RawInstruction): void; after(raw: RawInstruction, cached: boolean): void }): Promise<StageResult> {
+  /** The build-wide number of the step being run (for messages). */
+  private stepNo = 0;
+
+  async run(instructions: readonly RawInstruction[], hooks: { before(raw: RawInstruction): number; after(raw: RawInstruction, step: number, cached: boolean): void }): Promise<StageResult> {
     const { session, plan } = this;
     const base = plan.baseStage !== undefined ? session.stageResult(plan.baseStage) : undefined;
     this.digest = base ? base.digest : await session.importBase(plan.base, plan.platform);
@@ -52,8 +55,8 @@ export class StageRunner {
     const all = [...session.parseTriggers(triggers, plan.source.from), ...instructions];
     try {
       for (const raw of all) {
-        hooks.before(raw);
-        hooks.after(raw, await this.step(raw));
+        this.stepNo = hooks.before(raw);
+        hooks.after(raw, this.stepNo, await this.step(raw));
       }
       if (this.pendingDirs.length) await this.fsStep('WORKDIR (create)', '', async () => undefined, false);
       // The stage's image (config and history on top of the last layer) is cached too: a fully cached rebuild gives the same digest.
@@ -221,7 +224,7 @@ export class StageRunner {
         ...(this.session.runStdio ? { stdio: this.session.runStdio } : {}),
         ...this.session.signalOption(),
       });
-      if (code !== 0) throw new StepFailedError(`step ${this.session.currentStep()} (${this.session.file}:${raw.line})`, command, code);
+      if (code !== 0) throw new StepFailedError(`step ${this.stepNo} (${this.session.file}:${raw.line})`, command, code);
     });
   }
 

@@ -45,6 +45,8 @@ export interface BuildOptions {
   format?: 'oci' | 'docker';
   /** stdio of RUN commands (default: stdin ignored, output inherited). */
   runStdio?: StdioOptions;
+  /** Stages built at once when they do not depend on each other (default 1). */
+  jobs?: number;
   onProgress?: (event: BuildProgress) => void;
   signal?: AbortSignal;
   logger?: Logger;

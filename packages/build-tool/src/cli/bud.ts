@@ -105,6 +105,7 @@ export async function budCommand(args: BudArgs): Promise<void> {
       isolation: args.isolation ?? 'oci',
       runtime: { name: args.runtime ?? 'runc', searchPath: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
       compression: args.compression ?? 'gzip',
+      ...(args.jobs ? { jobs: args.jobs } : {}),
       ...(args.format === 'docker' || args.format === 'oci' ? { format: args.format } : {}),
       runStdio: ['ignore', args.quiet ? 'ignore' : process.stderr, process.stderr],
       signal: controller,

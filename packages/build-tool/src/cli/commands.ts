@@ -24,7 +24,7 @@ function budOptions(y: Argv): Argv {
     .option('compression', { choices: ['gzip', 'zstd', 'none'] as const, describe: 'layer compression' })
     .option('format', { choices: ['oci', 'docker'] as const, describe: 'manifest format' })
     .option('ignorefile', { type: 'string', describe: 'ignore file (default .containerignore or .dockerignore)' })
-    .option('jobs', { type: 'number', describe: 'stages built at once (stages run in order for now)' });
+    .option('jobs', { type: 'number', describe: 'independent stages built at once (default 1)' });
 }
 
 export function buildCommands(parser: Argv): Argv {
