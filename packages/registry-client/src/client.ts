@@ -12,7 +12,8 @@ export interface RegistryClientOptions {
   /** host[:port] as in references (docker.io maps to its API host). */
   registry: string;
   fetch: HttpFetch;
-  credentials?: () => Promise<Credentials | undefined>;
+  /** Credentials for this registry, optionally for one repository of it. */
+  credentials?: (repository?: string) => Promise<Credentials | undefined>;
   /** Allow plain HTTP after HTTPS fails (tls-verify=false, or a localhost registry). */
   allowHttp?: boolean;
   retry?: RetryOptions;

@@ -151,7 +151,7 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
       ...(options.creds ? { creds: options.creds } : {}),
       authFiles: options.authfile ? [options.authfile] : (options.authFiles ?? []),
     });
-  const makeClient = async (registry: string, repository?: string): Promise<RegistryClient> => {
+  const makeClient = async (registry: string): Promise<RegistryClient> => {
     let fetch = options.fetch;
     if (!fetch) {
       const certs = options.certDir ? await readCertDir(options.certDir) : { ca: [] };
@@ -162,16 +162,16 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
     return new RegistryClient({
       registry,
       fetch,
-      credentials: () => credentials(registry, repository),
+      credentials: (repository) => credentials(registry, repository),
       allowHttp: options.tlsVerify === false || isLocalRegistry(registry),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   };
-  const client = (registry: string, repository?: string): Promise<RegistryClient> => {
+  const client = (registry: string): Promise<RegistryClient> => {
     let pending = clients.get(registry);
     if (!pending) {
-      pending = makeClient(registry, repository);
+      pending = makeClient(registry);
       clients.set(registry, pending);
       pending.catch(() => clients.delete(registry));
     }
@@ -182,11 +182,11 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
     parse: (rest, input) => parseDockerReference(rest, input),
     format: (value) => `docker://${formatDockerReference(value)}`,
     async openSource(value) {
-      return new DockerImageSource(await client(value.registry, value.repository), value, transport.format(value), options);
+      return new DockerImageSource(await client(value.registry), value, transport.format(value), options);
     },
     async openDestination(value) {
       if (value.tag === undefined && value.digest === undefined) throw new InvalidReferenceError(transport.format(value), 'name a tag to push to');
-      return new DockerImageDestination(await client(value.registry, value.repository), value, transport.format(value), options);
+      return new DockerImageDestination(await client(value.registry), value, transport.format(value), options);
     },
     client: (registry) => client(registry),
     close() {

@@ -111,6 +111,40 @@ describe('token auth (JWT token server)', () => {
   });
 });
 
+describe('repository-scoped credentials (token auth that grants per account)', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({
+      auth: 'token',
+      users: { alice: 'alice-pw', bob: 'bob-pw' },
+      // Each account may only touch repositories under its own name.
+      grant: (account, scope) => (account && scope.name.startsWith(`${account}/`) ? scope.actions : []),
+    });
+  });
+  afterAll(() => registry?.stop());
+
+  it('uses the most specific auth.json entry for each repository, through one transport', async () => {
+    const authFile = join(work, 'scoped-auth.json');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    writeFileSync(authFile, JSON.stringify({ auths: { [`${registry.host}/alice`]: { auth: b64('alice:alice-pw') }, [registry.host]: { auth: b64('bob:bob-pw') } } }));
+    const layout = join(work, 'scoped');
+    await makeTestImage(layout, 'v1');
+    const docker = dockerTransport({ authfile: authFile });
+    const transports = [...localTransports, docker];
+    try {
+      for (const repo of ['alice/app', 'bob/app']) {
+        const result = await copyImage(`oci:${layout}:v1`, `docker://${registry.host}/${repo}:v1`, { sourceTransports: transports, destinationTransports: transports });
+        expect(result.reference).toContain(repo);
+      }
+    } finally {
+      docker.close();
+    }
+    const accounts = new Set(registry.tokenRequests.map((r) => `${r.account} ${r.scopes.join(' ')}`));
+    expect([...accounts].some((a) => a.startsWith('alice repository:alice/app'))).toBe(true);
+    expect([...accounts].some((a) => a.startsWith('bob repository:bob/app'))).toBe(true);
+  });
+});
+
 describe('TLS with a self-signed CA', () => {
   let registry: RunningRegistry;
   beforeAll(async () => {

@@ -18,7 +18,8 @@ export class Authenticator {
 
   constructor(
     private readonly fetch: HttpFetch,
-    private readonly credentials: () => Promise<Credentials | undefined>,
+    /** Credentials for a repository (auth files may hold repository-scoped entries). */
+    private readonly credentials: (repository?: string) => Promise<Credentials | undefined>,
   ) {}
 
   /** Remember how the registry wants us to authenticate (from a 401 or the ping). */
@@ -34,7 +35,7 @@ export class Authenticator {
   async header(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
     if (!this.challenge) return undefined;
     if (this.challenge.scheme === 'basic') {
-      const creds = await this.credentials();
+      const creds = await this.credentials(repositoryOf(scopes));
       return creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
     }
     if (this.challenge.scheme === 'bearer') {
@@ -71,7 +72,7 @@ export class Authenticator {
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
-    const creds = await this.credentials();
+    const creds = await this.credentials(repositoryOf(scopes));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (creds) {
       url.searchParams.set('account', creds.username);
@@ -103,6 +104,12 @@ export class Authenticator {
     const lifetime = Math.max(60, doc.expires_in ?? 60);
     return { token, expiresAt: Date.now() + lifetime * 1000 };
   }
+}
+
+/** The first repository a scope set names (repository:NAME:actions). */
+function repositoryOf(scopes: readonly string[]): string | undefined {
+  const scope = scopes.find((s) => s.startsWith('repository:'));
+  return scope ? scope.slice('repository:'.length, scope.lastIndexOf(':')) : undefined;
 }
 
 function scopeKey(scopes: readonly string[]): string {
