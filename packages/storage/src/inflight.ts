@@ -19,6 +19,7 @@ export async function beginInflight(store: Store, what: string): Promise<() => P
   const path = join(store.paths.inflight, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const marker: InflightMarker = { pid: process.pid, what, started: new Date().toISOString() };
   await writeFile(path, JSON.stringify(marker));
+  store.logger.debug?.(`begin ${what}`);
   let ended = false;
   return async () => {
     if (ended) return;

@@ -45,6 +45,7 @@ export async function mountContainer(store: Store, idOrName: string): Promise<{ 
   const c = await findContainer(store, idOrName);
   const mountPoint = mountPointOf(store, c);
   return withLock(store.paths.locks, mountLock(c.id), async () => {
+    store.logger.debug?.(`mount ${c.id}`);
     const record = await readMountRecord(store, c.id);
     let count = record?.count ?? 0;
     if (c.driver === 'overlay') {
