@@ -45,6 +45,13 @@ export async function resolveImage(store: Store, nameOrId: string): Promise<Reso
   } catch (error) {
     if (!prefix) throw error;
   }
+  const at = nameOrId.indexOf('@sha256:');
+  if (at > 0) {
+    // name@digest: the digest decides (the name need not be in the store).
+    const found = images.get(nameOrId.slice(at + 1));
+    if (found) return { descriptor: found.descriptor, name: undefined };
+    throw new ImageNotKnownError(nameOrId);
+  }
   for (const name of names) {
     for (const { descriptor, names: imageNames } of images.values()) {
       if (imageNames.includes(name)) return { descriptor, name };

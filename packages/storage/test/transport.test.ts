@@ -33,6 +33,8 @@ describe('storage: transport', () => {
 
       const back = await copyRef('storage:example.com/multi:v1', `oci:${out}/layout:back`, transports);
       expect(back.digest).toBe(fx.multilayer.manifestDigest);
+      const byDigest = await copyRef(`storage:example.com/multi@${fx.multilayer.manifestDigest}`, `oci:${out}/layout:by-digest`, transports);
+      expect(byDigest.digest).toBe(fx.multilayer.manifestDigest);
       const inspected = await run('skopeo', ['inspect', '--raw', `oci:${out}/layout:back`]);
       expect(inspected.code, inspected.stderr).toBe(0);
 
