@@ -24,6 +24,8 @@ export interface RegistryOptions {
   auth?: RegistryAuth;
   /** Serve HTTPS with a certificate signed by a fresh self-signed CA. */
   tls?: boolean;
+  /** With tls: require a client certificate signed by the same CA (certDir gets client.cert and client.key). */
+  clientCert?: boolean;
   /** Users for basic and token auth; default one user `tester` with a random password. */
   users?: Record<string, string>;
   /** storage.delete.enabled (default true). */
@@ -193,13 +195,13 @@ ${o.tls}${o.auth}`;
 }
 
 /** Resolves when /v2/ answers (200 or 401). */
-async function waitForRegistry(url: string, ca: Buffer | undefined, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForRegistry(url: string, tlsFiles: { ca?: Buffer; cert?: Buffer; key?: Buffer }, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr()}`);
     const status = await new Promise<number>((resolve) => {
       const requester = url.startsWith('https:') ? httpsRequest : httpRequest;
-      const req = requester(`${url}/v2/`, { method: 'GET', ...(ca ? { ca } : {}), agent: false }, (res) => {
+      const req = requester(`${url}/v2/`, { method: 'GET', ...tlsFiles, agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -230,6 +232,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
     mkdirSync(certDir);
     writeFileSync(join(certDir, 'ca.crt'), readFileSync(files.caCert));
     caCertPath = files.caCert;
+    if (options.clientCert) {
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'client.key'), '-out', 'client.csr', '-subj', '/CN=ocikit test client'], dir);
+      openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', join(certDir, 'client.cert'), '-days', '2'], dir);
+      tlsSection += `    clientcas:\n      - ${files.caCert}\n`;
+    }
   }
   let authSection = '';
   let tokenServer: TokenServer | undefined;
@@ -253,7 +260,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
     });
     const url = `${scheme}://127.0.0.1:${port}`;
     try {
-      await waitForRegistry(url, caCertPath ? readFileSync(caCertPath) : undefined, child, () => stderr);
+      const tlsFiles = {
+        ...(caCertPath ? { ca: readFileSync(caCertPath) } : {}),
+        ...(certDir && options.clientCert ? { cert: readFileSync(join(certDir, 'client.cert')), key: readFileSync(join(certDir, 'client.key')) } : {}),
+      };
+      await waitForRegistry(url, tlsFiles, child, () => stderr);
     } catch (error) {
       lastError = error;
       child.kill('SIGKILL');

@@ -93,12 +93,20 @@ export function errorForStatus(method: string, url: string, status: number, body
 }
 
 const CERT_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/i;
+const TLS_ALERT = /alert|certificate required|handshake failure/i;
 const TLS_PROTOCOL = /EPROTO|wrong version number|SSL routines|packet length too long/i;
 
 /** Wrap a low-level network error (node-fetch FetchError, system errors). */
 export function networkError(method: string, url: string, cause: unknown): RegistryError {
   const err = cause as { code?: string; message?: string; erroredSysCall?: string };
   const text = `${err?.code ?? ''} ${err?.message ?? ''}`;
+  if (TLS_ALERT.test(text)) {
+    return new RegistryError('ERR_REGISTRY_TLS', `${method} ${redactUrl(url)}: the server refused the TLS handshake`, {
+      url: redactUrl(url),
+      cause,
+      hint: 'the registry may require a client certificate: put NAME.cert and NAME.key in --cert-dir',
+    });
+  }
   if (CERT_PROBLEM.test(text)) {
     return new RegistryError('ERR_REGISTRY_TLS', `${method} ${redactUrl(url)}: TLS certificate not trusted: ${err?.code ?? err?.message}`, {
       url: redactUrl(url),

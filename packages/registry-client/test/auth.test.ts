@@ -161,3 +161,25 @@ describe('TLS with a self-signed CA', () => {
     await pushAndPull(registry, { tlsVerify: false, creds: `${registry.username}:${registry.password}` }, 'tlsoff');
   });
 });
+
+describe('TLS with a client certificate (--cert-dir *.cert and *.key)', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ tls: true, clientCert: true });
+  });
+  afterAll(() => registry?.stop());
+
+  it('presents the client certificate from the cert dir, and is refused without it', async () => {
+    await pushAndPull(registry, { certDir: registry.certDir as string }, 'mtls');
+    const caOnly = join(work, 'ca-only');
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(caOnly, { recursive: true });
+    copyFileSync(join(registry.certDir as string, 'ca.crt'), join(caOnly, 'ca.crt'));
+    const docker = dockerTransport({ certDir: caOnly, retry: { attempts: 1 } });
+    const error = (await getManifest(await docker.client(registry.host), 'mtls/img', 'v1').catch((e: unknown) => e)) as RegistryError;
+    docker.close();
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.toLine()).toMatch(/^ERR_REGISTRY_TLS: GET https:\/\/127\.0\.0\.1:\d+\/v2\/: the server refused the TLS handshake \(hint: .*client certificate/);
+  });
+});
+
