@@ -34,6 +34,7 @@ export interface ApplyStats {
   bytes: number;
 }
 
+const SMALL_BODY = 256 * 1024;
 const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 function lstatOrUndefined(path: string): Stats | undefined {
@@ -193,11 +194,11 @@ class LayerApplier {
     let fd = -1;
     this.create(abs, () => (fd = openSync(abs, OPEN_NEW_FILE, 0o600)), false);
     try {
-      if (entry.size > 0) {
-        for await (const chunk of entry.body()) {
-          let offset = 0;
-          while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
-        }
+      // Small bodies in one piece: most are already in the current chunk, no generator needed.
+      const chunks = entry.size === 0 ? [] : entry.size <= SMALL_BODY ? [await entry.readAll()] : entry.body();
+      for await (const chunk of chunks) {
+        let offset = 0;
+        while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
       }
       this.stats.bytes += entry.size;
       if (this.options.preserveOwners) fchownSync(fd, entry.uid, entry.gid);

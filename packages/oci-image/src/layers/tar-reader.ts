@@ -25,6 +25,8 @@ export interface LayerEntry {
   readonly devminor: number;
   /** The body, once, before the iteration moves on; unread bodies are skipped. */
   body(): AsyncIterable<Buffer>;
+  /** The whole body as one Buffer, for small bodies (the same once-only rule as body()). */
+  readAll(): Promise<Buffer>;
 }
 
 export interface ReadEntriesOptions {
@@ -209,6 +211,14 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
             yield* chunks;
             state = 'done';
           })();
+        },
+        async readAll() {
+          if (state !== 'unread') throw new OciError('ERR_OCI_INTERNAL', `body of ${name} read twice or after moving on`);
+          state = 'reading';
+          const bytes = bodySize === 0 ? Buffer.alloc(0) : await reader.readExact(bodySize);
+          if (bytes === null) throw new TruncatedLayerError();
+          state = 'done';
+          return bytes;
         },
       };
       yield entry;
