@@ -113,6 +113,16 @@ describe('readLayerEntries', async () => {
     expect(execFileSync('tar', ['-tf', join(dir, 'ours.tar')], { encoding: 'utf8' }).trim()).toBe(name);
   });
 
+  it('reads a body whole with readAll(), once', async () => {
+    const tar = await tarOf([{ header: { name: 'a' }, body: 'x'.repeat(3000) }, { header: { name: 'b' }, body: 'second' }]);
+    const seen: string[] = [];
+    for await (const entry of readLayerEntries(streamOf(tar, 700))) {
+      seen.push((await entry.readAll()).toString());
+      expect(() => entry.body()).toThrow(/read twice/);
+    }
+    expect(seen).toEqual(['x'.repeat(3000), 'second']);
+  });
+
   it('fails clearly on a truncated tar and on a corrupt header', async () => {
     const tar = await tarOf([{ header: { name: 'a' }, body: 'x'.repeat(2000) }]);
     await expect(entriesOf(tar.subarray(0, 1500))).rejects.toMatchObject({ code: 'ERR_OCI_LAYER_TRUNCATED' });
