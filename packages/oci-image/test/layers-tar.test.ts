@@ -113,6 +113,17 @@ describe('readLayerEntries', async () => {
     expect(execFileSync('tar', ['-tf', join(dir, 'ours.tar')], { encoding: 'utf8' }).trim()).toBe(name);
   });
 
+  it('reads an old-style directory (typeflag NUL, trailing slash)', async () => {
+    const header = encodeHeader({ name: 'old/', type: 'file', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 });
+    header[156] = 0;
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+    const [entry] = await entriesOf(Buffer.concat([header, END_OF_ARCHIVE]));
+    expect([entry!.path, entry!.type]).toEqual(['old', 'dir']);
+  });
+
   it('reads a body whole with readAll(), once', async () => {
     const tar = await tarOf([{ header: { name: 'a' }, body: 'x'.repeat(3000) }, { header: { name: 'b' }, body: 'second' }]);
     const seen: string[] = [];

@@ -177,7 +177,8 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
           continue;
       }
       const pax = localPax ? new Map([...globalPax, ...localPax]) : globalPax;
-      const type = entryTypeOf(raw.typeflag);
+      // Old tars mark directories only by a trailing slash on a typeflag NUL entry (Go reads them so too).
+      const type = raw.typeflag === '\0' && raw.name.endsWith('/') ? 'dir' : entryTypeOf(raw.typeflag);
       if (type === undefined) throw new TarFormatError(`unsupported tar entry type ${JSON.stringify(raw.typeflag)} for ${raw.name}`);
       // Header-only types carry no data whatever their size field says (as Go's archive/tar reads them).
       const bodySize = type === 'file' ? (paxNumber(pax, 'size') ?? raw.size) : 0;
