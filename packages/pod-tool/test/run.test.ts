@@ -111,6 +111,21 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     expect(hostTraces(busy.stdout.trim(), join(dir, 'run'))).toEqual([]);
   });
 
+  it('applies --memory, --pids-limit and --cpus to the cgroup, and --entrypoint', async () => {
+    const result = await ociPod([...base, 'run', '--rm', '--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', '--entrypoint', '["/bin/sh","-c"]', '--rootfs', rootfs,
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us']);
+    expect(result.stdout).toBe('67108864\n50\n50000\n');
+  });
+
+  it('keeps a detached -t container\'s terminal output in its log', async () => {
+    const started = await ociPod([...base, 'run', '-d', '-t', '--name', 'ttyd', '--rootfs', rootfs, 'sh', '-c', 'tty; test -t 1 && echo out-is-tty']);
+    expect(started.code).toBe(0);
+    expect((await ociPod([...base, 'wait', 'ttyd'])).stdout).toBe('0\n');
+    const logs = await ociPod([...base, 'logs', 'ttyd']);
+    expect(logs.stdout.replace(/[\r\0]/g, '')).toContain('/dev/pts/0\nout-is-tty\n');
+    expect((await ociPod([...base, 'rm', 'ttyd'])).code).toBe(0);
+  });
+
   it('passes stdin with -i and nothing without it', async () => {
     const withI = await ociPod([...base, 'run', '--rm', '-i', '--rootfs', rootfs, 'sh', '-c', 'cat; echo done'], { input: 'piped in\n' });
     expect(withI.stdout).toBe('piped in\ndone\n');

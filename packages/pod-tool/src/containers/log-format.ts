@@ -35,7 +35,7 @@ export function pipeToLog(source: Readable, stream: LogStream, log: Writable): P
 }
 
 export function parseLogLine(line: string): LogEntry | undefined {
-  const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
+  const m = /^(\S+) (stdout|stderr) ([FP]) ?([\s\S]*)$/.exec(line);
   if (!m) return undefined;
   return { time: m[1]!, stream: m[2] as LogStream, partial: m[3] === 'P', text: m[4]! };
 }
