@@ -63,6 +63,7 @@ export function codeForStatus(status: number): RegistryErrorCode {
 const HINTS: Partial<Record<RegistryErrorCode, string>> = {
   ERR_REGISTRY_UNAUTHORIZED: 'log in with oci-registry login HOST, or pass --creds USER:PASS or --authfile',
   ERR_REGISTRY_DENIED: 'the credentials are valid but may not do this',
+  ERR_REGISTRY_NOT_FOUND: 'check the repository name, tag or digest (oci-registry tags docker://HOST/REPO lists tags)',
   ERR_REGISTRY_UNSUPPORTED: 'the registry does not allow this operation (deletion may be disabled)',
   ERR_REGISTRY_TOO_MANY_REQUESTS: 'the registry rate-limits you; wait and try again',
   ERR_REGISTRY_SERVER: 'the registry failed; try again later',
