@@ -203,4 +203,25 @@ describe('Dockerfile features', () => {
     expect(config.architecture).toBe('arm64');
     expect(config.config?.Labels).toMatchObject({ arch: 'arm64', platform: 'linux/arm64/v8' });
   });
+
+  it('ONBUILD triggers run in the child build and are cleared; RUN --network=none has only loopback; bind mounts of the context', async () => {
+    const out = tempDir('out');
+    const store = join(out, 'store');
+    const parent = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nONBUILD RUN echo triggered > /triggered\nONBUILD COPY child.txt /child.txt\n` });
+    expect(bud(store, parent, ['-q', '-t', `oci:${join(out, 'l')}:parent`]).status).toBe(0);
+    const child = writeContext(tempDir('ctx'), {
+      Dockerfile: `FROM oci:${join(out, 'l')}:parent\nRUN --network=none grep -c : /proc/net/dev > /ifaces\nRUN --mount=type=bind,source=data,target=/mnt/data cat /mnt/data/in > /from-bind\n`,
+      'child.txt': 'from the child context',
+      'data/in': 'bound',
+    });
+    const r = bud(store, child, ['-q', '-t', `oci:${join(out, 'l')}:child`]);
+    expect(r.status, r.stderr).toBe(0);
+    const { rootfs, config } = await unpack(join(out, 'l'), 'child');
+    expect(readFileSync(join(rootfs, 'triggered'), 'utf8')).toBe('triggered\n');
+    expect(readFileSync(join(rootfs, 'child.txt'), 'utf8')).toBe('from the child context');
+    expect(readFileSync(join(rootfs, 'ifaces'), 'utf8')).toBe('1\n');
+    expect(readFileSync(join(rootfs, 'from-bind'), 'utf8')).toBe('bound');
+    expect(existsSync(join(rootfs, 'mnt/data'))).toBe(false);
+    expect(config.config?.OnBuild ?? []).toEqual([]);
+  });
 });

@@ -50,6 +50,9 @@ describe('working containers', () => {
     const inspect = JSON.parse(ob('inspect', name).stdout) as { config: { config: { Env: string[] } }; fromImage: string };
     expect(inspect.fromImage).toBe(base);
     expect(inspect.config.config.Env).toContain('MODE=prod');
+    expect(ob('config', name, '--env', 'TEMP=1').status).toBe(0);
+    expect(ob('config', name, '--env', 'TEMP-').status).toBe(0);
+    expect((JSON.parse(ob('inspect', name).stdout) as typeof inspect).config.config.Env.some((e) => e.startsWith('TEMP='))).toBe(false);
 
     const commit = ob('commit', '--timestamp', '1700000000', name, `oci:${join(out, 'l')}:app`);
     expect(commit.status, commit.stderr).toBe(0);
@@ -95,6 +98,10 @@ describe('working containers', () => {
     const committed = ob('commit', scratch, 'localhost/mine:1');
     expect(committed.stdout).toMatch(/^storage:localhost\/mine:1@sha256:/);
     // The stored image is a base for a new working container.
+    // run through the OCI runtime (the default isolation), exit code and output unchanged
+    const viaRuntime = ob('run', donor, '--', 'sh', '-c', 'echo from runc; exit 5');
+    expect(viaRuntime.status).toBe(5);
+    expect(viaRuntime.stdout).toBe('from runc\n');
     const again = ob('from', 'localhost/mine:1');
     expect(again.status, again.stderr).toBe(0);
     const rootfs = ob('mount', again.stdout.trim()).stdout.trim();

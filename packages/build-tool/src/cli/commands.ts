@@ -121,7 +121,7 @@ export function buildCommands(parser: Argv): Argv {
     .command(
       cmd<ConfigArgs>('config <container>', 'change the config the next commit writes', configOptions, async (args) => {
         const [{ configureWorking }, { printJson }] = await Promise.all([import('../working/builder.js'), import('@ocikit/oci-image/cli')]);
-        const builder = await configureWorking(await storeFromArgs(args), args.container, configPatch(args), args['created-by'], keyValues(list(args.annotation), '--annotation'));
+        const builder = await configureWorking(await storeFromArgs(args), args.container, configPatch(args), args['created-by'], keyValues(list(args.annotation), '--annotation'), list(args.env).filter((e) => !e.includes('=') && e.endsWith('-')).map((e) => e.slice(0, -1)));
         if (json(args)) printJson(builder.config);
       }),
     )

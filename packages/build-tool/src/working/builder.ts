@@ -107,10 +107,13 @@ export async function removeWorking(store: Store, idOrName: string): Promise<str
   return container.id;
 }
 
-/** `config CTR --env ...`: edit the config the next commit writes. */
-export async function configureWorking(store: Store, idOrName: string, patch: ConfigPatch, createdBy?: string, annotations?: Record<string, string>): Promise<BuilderRecord> {
+/** `config CTR --env ...`: edit the config the next commit writes; `unsetEnv` removes variables (`--env NAME-`). */
+export async function configureWorking(store: Store, idOrName: string, patch: ConfigPatch, createdBy?: string, annotations?: Record<string, string>, unsetEnv: string[] = []): Promise<BuilderRecord> {
   const { builder } = await openWorkingContainer(store, idOrName);
   builder.config = applyConfigPatch(builder.config, patch);
+  if (unsetEnv.length && builder.config.config?.Env) {
+    builder.config.config.Env = builder.config.config.Env.filter((e) => !unsetEnv.includes(e.split('=', 1)[0] as string));
+  }
   if (annotations && Object.keys(annotations).length) builder.annotations = { ...(builder.annotations ?? {}), ...annotations };
   if (createdBy) builder.history.push({ created_by: createdBy } as HistoryEntry);
   await saveBuilder(store, builder);
