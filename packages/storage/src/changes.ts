@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hexOf } from './chain.js';
 import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
+import { overlayLowerDirs } from './layers.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { LAYER_TREE, tempName } from './paths.js';
 import type { Store } from './store.js';
@@ -173,7 +174,7 @@ async function withBaseTree<T>(store: Store, c: ContainerRecord, work: (base: st
   const target = join(store.paths.tmp, tempName('base'));
   await mkdir(target, { recursive: true });
   try {
-    const lower = [...c.layers].reverse().map((id) => `${hexOf(id)}/${LAYER_TREE}`);
+    const lower = await overlayLowerDirs(store, [...c.layers].reverse());
     await mountOverlay({ lower, layersDir: store.paths.layersDir('overlay'), target, readOnly: true });
     try {
       return await work(target);

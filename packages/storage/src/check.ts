@@ -1,9 +1,9 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_PREFIX } from '@ocikit/oci-image';
 import { hexOf } from './chain.js';
 import { deleteContainerFiles, listContainers, readContainerRecord } from './containers.js';
-import { ensureLayers, layerExists, readLayerRecord } from './layers.js';
+import { ensureLayers, layerExists, readLayerRecord, SHORT_LINKS } from './layers.js';
 import { imageByDigest } from './commit.js';
 import { listInflight, processAlive } from './inflight.js';
 import { deadLocks } from './lock.js';
@@ -94,6 +94,13 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
       note({ kind: 'layer', subject: `${driver}:${hex}`, message: 'unpacked layer without its record', ...(repair ? { repaired: 'removed' } : {}) });
       if (repair) await rm(store.paths.layer(driver, hex), { recursive: true, force: true });
     }
+  }
+
+  const links = join(store.paths.layersDir('overlay'), SHORT_LINKS);
+  for (const name of await readdir(links).catch(() => [] as string[])) {
+    if (await stat(join(links, name)).then(() => true, () => false)) continue;
+    note({ kind: 'layer', subject: `${SHORT_LINKS}/${name}`, message: 'short name of a removed layer', ...(repair ? { repaired: 'removed' } : {}) });
+    if (repair) await rm(join(links, name), { force: true });
   }
 
   // Containers: record readable, layers present (re-unpacked from the image on repair).

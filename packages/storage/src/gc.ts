@@ -4,6 +4,7 @@ import { REF_NAME_ANNOTATION } from '@ocikit/oci-image';
 import { chainIds, hexOf } from './chain.js';
 import { CONTAINERS_LOCK, listContainers } from './containers.js';
 import { listInflight } from './inflight.js';
+import { SHORT_LINKS } from './layers.js';
 import { withLock } from './lock.js';
 import { DRIVERS, tempName } from './paths.js';
 import { imageBlobs, type ImageBlobs } from './reachable.js';
@@ -81,6 +82,7 @@ async function removeLayers(store: Store, keep: Set<string>, result: PruneResult
       // Out of sight in one step, then deleted at leisure.
       const trash = join(store.paths.tmp, tempName(`gc-${hex.slice(0, 12)}`));
       await rename(join(dir, hex), trash);
+      if (driver === 'overlay') await rm(join(dir, SHORT_LINKS, hex.slice(0, 16)), { force: true });
       await rm(trash, { recursive: true, force: true });
       result.removedLayers++;
     }

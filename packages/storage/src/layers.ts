@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
@@ -161,4 +161,22 @@ export async function listLayers(store: Store): Promise<LayerListing[]> {
 
 export async function layerExists(store: Store, driver: DriverName, chainHex: string): Promise<boolean> {
   return stat(join(store.paths.layer(driver, chainHex), LAYER_RECORD)).then(() => true, () => false);
+}
+
+/** Short names for overlay lower dirs (`.l/HEX16` -> `../HEX/diff`), so ~250 layers fit in one mount's options. */
+export const SHORT_LINKS = '.l';
+
+export async function overlayLowerDirs(store: Store, chain: readonly string[]): Promise<string[]> {
+  const dir = join(store.paths.layersDir('overlay'), SHORT_LINKS);
+  await mkdir(dir, { recursive: true });
+  const out: string[] = [];
+  for (const chainId of chain) {
+    const hex = hexOf(chainId);
+    const short = hex.slice(0, 16);
+    await symlink(`../${hex}/${LAYER_TREE}`, join(dir, short)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    out.push(`${SHORT_LINKS}/${short}`);
+  }
+  return out;
 }

@@ -1,12 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@ocikit/oci-image';
-import { hexOf } from './chain.js';
+import { overlayLowerDirs } from './layers.js';
 import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
 import { ContainerMountedError } from './errors.js';
 import { withLock } from './lock.js';
 import { isMounted, mountOverlay, unmount } from './overlay.js';
-import { LAYER_TREE } from './paths.js';
 import type { Store } from './store.js';
 
 export interface MountRecord {
@@ -51,7 +50,7 @@ export async function mountContainer(store: Store, idOrName: string): Promise<{ 
     if (c.driver === 'overlay') {
       const mounted = await isMounted(mountPoint);
       if (!mounted) {
-        await mountOverlay(overlaySpec(store, c, mountPoint));
+        await mountOverlay(await overlaySpec(store, c, mountPoint));
         count = 0;
       } else if (count === 0) {
         count = 0; // mounted but not counted (a crashed user): adopt it
@@ -63,10 +62,10 @@ export async function mountContainer(store: Store, idOrName: string): Promise<{ 
   });
 }
 
-function overlaySpec(store: Store, c: ContainerRecord, target: string) {
+async function overlaySpec(store: Store, c: ContainerRecord, target: string) {
   const dir = store.paths.container(c.id);
   const layersDir = store.paths.layersDir('overlay');
-  const lower = [...c.layers].reverse().map((chainId) => `${hexOf(chainId)}/${LAYER_TREE}`);
+  const lower = await overlayLowerDirs(store, [...c.layers].reverse());
   // overlayfs needs a lower dir; an image without layers gets an empty one.
   if (lower.length === 0) lower.push(join(dir, containerDirs.empty));
   return { lower, layersDir, upper: join(dir, containerDirs.upper), work: join(dir, containerDirs.work), target };

@@ -62,7 +62,7 @@ export async function mountOverlay(spec: OverlayMount): Promise<void> {
     'index=off',
     'metacopy=off',
   ].join(',');
-  if (options.length > 4000) throw new MountError(`too many layers to mount (${spec.lower.length})`, { hint: 'flatten the image' });
+  if (options.length > 4000 || spec.lower.length > 500) throw new MountError(`too many layers to mount (${spec.lower.length})`, { hint: 'flatten the image' });
   try {
     await run('mount', ['-t', 'overlay', 'overlay', '-o', options, spec.target], { cwd: spec.layersDir });
   } catch (error) {

@@ -7,7 +7,11 @@ import { StoreDestination } from './transport.js';
 export interface PullOptions {
   /** Store it under this name (normalised); unnamed otherwise. */
   name?: string;
-  /** Unpack its layers for this driver while the blobs are copied. */
+  /**
+   * Unpack its layers for this driver while the blobs are copied. The layers
+   * are then read from the source twice: right for local sources (oci:,
+   * oci-archive:, dir:); for a registry, pull first and create from the store.
+   */
   unpackFor?: DriverName;
   platform?: Platform;
   signal?: AbortSignal;
