@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { resolveUser, type HistoryEntry, type ImageConfig } from '@ocikit/oci-image';
+import { diffTrees, layerOfChanges, resolveUser, walkTree, type HistoryEntry, type ImageConfig, type TreeNode } from '@ocikit/oci-image';
 import { createContainer, mountContainer, removeContainer, type ContainerRecord } from '@ocikit/storage';
 import { expandOrThrow, lookupIn } from '../dockerfile/args.js';
 import { decodeInstruction, type Decoded, type RunMount } from '../dockerfile/instructions.js';
@@ -25,6 +25,8 @@ export interface StageResult {
 interface Mounted {
   record: ContainerRecord;
   rootfs: string;
+  /** The tree as committed last: the next step's layer is the difference from it. */
+  snapshot: Map<string, TreeNode>;
 }
 
 /** Runs the instructions of one stage: a working container per step, a layer per changing step. */
@@ -131,7 +133,7 @@ export class StageRunner {
     const record = await createContainer(this.session.store, this.digest.slice('sha256:'.length), { ...this.session.signalOption() });
     this.session.track(record.id);
     const { mountPoint } = await mountContainer(this.session.store, record.id);
-    this.container = { record, rootfs: mountPoint };
+    this.container = { record, rootfs: mountPoint, snapshot: snapshotOf(walkTree(mountPoint)) };
     return this.container;
   }
 
@@ -169,16 +171,20 @@ export class StageRunner {
     }
     await perform(container.rootfs);
     const t2 = performance.now();
-    const digest = await commitToStore(session.store, this.digest, container.record, {
+    // The container stays for the next step: this step's layer is what changed since the last snapshot.
+    const tree = walkTree(container.rootfs, session.signalOption().signal);
+    const changes = diffTrees(tree, container.snapshot, { mode: 'snapshot' });
+    const layer = await layerOfChanges(container.rootfs, changes, { compression: session.compression, tmpDir: session.store.paths.tmp, ...session.stepOptions() });
+    const digest = await commitToStore(session.store, this.digest, layer, {
       config: { ...this.config, created: session.created() },
       pendingHistory: this.pending,
       layerHistory: this.history(text, false),
       compression: session.compression,
       ...session.stepOptions(),
     });
+    container.snapshot = snapshotOf(tree);
     await session.cache.set(key, digest);
     const t3 = performance.now();
-    await this.dropContainer();
     session.logger?.debug?.(`${text.slice(0, 40)}: container ${ms(t1 - t0)}, run ${ms(t2 - t1)}, commit ${ms(t3 - t2)}, cleanup ${ms(performance.now() - t3)}`);
     this.digest = digest;
     this.key = key;
@@ -281,4 +287,8 @@ export class StageRunner {
 
 function ms(value: number): string {
   return `${Math.round(value)}ms`;
+}
+
+function snapshotOf(tree: readonly TreeNode[]): Map<string, TreeNode> {
+  return new Map(tree.map((n) => [n.path, n]));
 }

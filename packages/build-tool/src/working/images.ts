@@ -76,13 +76,15 @@ export function composeImage(base: Image, commit: Omit<StepCommit, 'compression'
 }
 
 /**
- * Commit a container (or only a config, when layerHistory is undefined) on
+ * Commit a container's changes, a prepared layer (disposed afterwards), or
+ * only a config (when layerHistory is undefined) on
  * top of the image `baseDigest` into the store, unnamed; returns the new
  * manifest digest.
  */
-export async function commitToStore(store: Store, baseDigest: string, c: ContainerRecord | undefined, commit: StepCommit): Promise<string> {
+export async function commitToStore(store: Store, baseDigest: string, c: ContainerRecord | CreatedLayer | undefined, commit: StepCommit): Promise<string> {
   const base = await imageByDigest(store, baseDigest);
-  const layer = c && commit.layerHistory ? await changesLayer(store, c, commit.compression, commit.timestamp, commit.signal) : undefined;
+  const given = c && 'dispose' in c ? c : undefined;
+  const layer = given ?? (c && !given && commit.layerHistory ? await changesLayer(store, c as ContainerRecord, commit.compression, commit.timestamp, commit.signal) : undefined);
   try {
     const image = composeImage(base, commit, layer && commit.layerHistory ? { layer, history: commit.layerHistory } : undefined);
     const result = await copy(image, new StoreDestination(store, undefined, 'storage:'), commit.signal ? { signal: commit.signal } : {});
