@@ -1,4 +1,5 @@
-import { copy, readArtifact, readImage, type CopyResult, type ImageSource, type Platform } from '@ocikit/oci-image';
+import { copy, readArtifact, readImage, REF_NAME_ANNOTATION, type CopyResult, type Descriptor, type ImageSource, type Platform } from '@ocikit/oci-image';
+import { imageBlobs } from './reachable.js';
 import { ensureLayers } from './layers.js';
 import type { DriverName } from './paths.js';
 import type { Store } from './store.js';
@@ -27,9 +28,22 @@ export async function pullImage(store: Store, source: ImageSource, options: Pull
   const signalOpt = options.signal ? { signal: options.signal } : {};
   const platformOpt = options.platform ? { platform: options.platform } : {};
   const reference = `storage:${options.name ?? ''}`;
+  const image = await readImage(source, options.platform);
+  const digest = await image.digest();
+  if (await alreadyStored(store, digest, options.name)) {
+    // Nothing to copy: the store has this very manifest under the wanted name.
+    if (options.unpackFor) await ensureLayers(store, options.unpackFor, image, signalOpt);
+    return { reference: `${reference}@${digest}`, digest, mediaType: await image.mediaType(), blobsCopied: 0, blobsSkipped: 0, bytesCopied: 0 };
+  }
   const copying = copy(await readArtifact(source), new StoreDestination(store, options.name, reference), { ...signalOpt, ...platformOpt });
   if (!options.unpackFor) return copying;
-  const unpacking = readImage(source, options.platform).then((image) => ensureLayers(store, options.unpackFor as DriverName, image, signalOpt));
-  const [result] = await Promise.all([copying, unpacking]);
+  const [result] = await Promise.all([copying, ensureLayers(store, options.unpackFor, image, signalOpt)]);
   return result;
+}
+
+async function alreadyStored(store: Store, digest: string, name: string | undefined): Promise<boolean> {
+  const entries = (await store.layout.readIndex()).manifests.filter((d) => d.digest === digest);
+  if (!entries.length) return false;
+  if (name !== undefined && !entries.some((d) => d.annotations?.[REF_NAME_ANNOTATION] === name)) return false;
+  return (await imageBlobs(store.layout, entries[0] as Descriptor)).missing.length === 0;
 }
