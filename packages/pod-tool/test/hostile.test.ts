@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfs, ociPod, RUNTIMES, tempDir } from './support.js';
+import { busyboxRootfs, ociPod, RUNTIMES, tempDir, removeEverything } from './support.js';
 
 /** Images that try to reach the host through symlinks must not get there. */
 describe.each(RUNTIMES)('hostile images with %s', (runtime) => {
@@ -16,7 +16,10 @@ describe.each(RUNTIMES)('hostile images with %s', (runtime) => {
     victim = join(dir, 'host-victim');
     await mkdir(victim);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await removeEverything(base);
+    await rm(dir, { recursive: true, force: true });
+  });
 
   for (const target of ['dev', 'proc', 'sys']) {
     it(`refuses a rootfs whose /${target} is a symlink out, leaving the host untouched`, async () => {
@@ -75,7 +78,10 @@ describe('bad input', () => {
     rootfs = await busyboxRootfs(dir);
     base = ['--runroot', join(dir, 'run')];
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await removeEverything(base);
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const cases: Array<[string, string[], number, RegExp]> = [
     ['bad memory value', ['run', '--memory', 'lots', '--rootfs', 'ROOTFS', 'true'], 2, /--memory: invalid size/],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures, copyLayout, REPO_ROOT } from '../../../test/support/fixtures.js';
-import { ociPod, RUNTIMES, tempDir } from './support.js';
+import { ociPod, RUNTIMES, tempDir, removeEverything } from './support.js';
 
 const exec = promisify(execFile);
 
@@ -29,7 +29,10 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     store = join(dir, 'store');
     base = ['--runroot', join(dir, 'run'), '--root', store, '--runtime', runtime];
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await removeEverything(base);
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const storageContainers = () => readdirSync(join(store, 'containers')).filter((n) => !n.startsWith('.'));
   const storeMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(store));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { podSchemaProblems } from './kube-schema.js';
-import { busyboxRootfs, ociPod, RUNTIMES, sh, tempDir } from './support.js';
+import { busyboxRootfs, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
 
 describe('the Pod schema check', () => {
   it('rejects what Kubernetes would', () => {
@@ -38,7 +38,7 @@ describe.each(RUNTIMES)('generate kube -> play kube with %s', (runtime) => {
     await writeFile(join(hostData, 'note'), 'host data\n');
   });
   afterAll(async () => {
-    await ociPod([...base, 'pod', 'rm', '-f', 'kp']);
+    await removeEverything(base);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, tempDir } from './support.js';
+import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
 
 async function fetchText(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
@@ -26,7 +26,7 @@ describe.each(RUNTIMES)('pods and networks with %s', (runtime) => {
     base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
   });
   afterAll(async () => {
-    await ociPod([...base, 'pod', 'rm', '-f', 'p1']);
+    await removeEverything(base);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -47,6 +47,16 @@ describe.each(RUNTIMES)('pods and networks with %s', (runtime) => {
     expect((await ociPod([...base, 'pod', 'rm', 'p1'])).code).toBe(0);
     expect((await ociPod([...base, 'ps', '-a', '-q'])).stdout).toBe('');
     for (const { id } of ids) expect(hostTraces(id, join(dir, 'run'))).toEqual([]);
+  });
+
+  it('publishes a pod port through its infra container', async () => {
+    const port = runtime === 'runc' ? 18491 : 18492;
+    expect((await ociPod([...base, 'pod', 'create', '--name', 'pp', '-p', `127.0.0.1:${port}:8080`])).code).toBe(0);
+    const web = await ociPod([...base, 'run', '-d', '--pod', 'pp', '--rootfs', rootfs, 'httpd', '-f', '-p', '8080', '-h', '/www']);
+    expect(web.stderr).toBe('');
+    expect(await fetchText(`http://127.0.0.1:${port}/`)).toBe('hello from the pod\n');
+    expect((await ociPod([...base, 'pod', 'rm', '-f', 'pp'])).code).toBe(0);
+    expect((await sh('ip netns list')).includes('ocikit-')).toBe(false);
   });
 
   it('publishes a port of a bridge-networked container on 127.0.0.1 and cleans up its namespace', async () => {

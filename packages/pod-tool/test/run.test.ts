@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir } from './support.js';
+import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
 
 describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
   let dir: string;
@@ -15,6 +15,7 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
   });
   afterAll(async () => {
+    await removeEverything(base);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -118,12 +119,33 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
   });
 
   it('keeps a detached -t container\'s terminal output in its log', async () => {
-    const started = await ociPod([...base, 'run', '-d', '-t', '--name', 'ttyd', '--rootfs', rootfs, 'sh', '-c', 'tty; test -t 1 && echo out-is-tty']);
+    const started = await ociPod([...base, 'run', '-d', '-t', '--name', 'ttyd', '--rootfs', rootfs, 'sh', '-c', 'tty; test -t 1 && echo out-is-tty; sleep 0.3']);
     expect(started.code).toBe(0);
     expect((await ociPod([...base, 'wait', 'ttyd'])).stdout).toBe('0\n');
     const logs = await ociPod([...base, 'logs', 'ttyd']);
     expect(logs.stdout.replace(/[\r\0]/g, '')).toContain('/dev/pts/0\nout-is-tty\n');
     expect((await ociPod([...base, 'rm', 'ttyd'])).code).toBe(0);
+  });
+
+  it('starts a stopped container again and kills with a chosen signal', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--name', 'again', '--rootfs', rootfs, 'sh', '-c', 'echo run; trap "exit 12" USR1; while true; do sleep 0.1; done']);
+    expect(started.code).toBe(0);
+    expect((await ociPod([...base, 'kill', '-s', 'USR1', 'again'])).code).toBe(0);
+    expect((await ociPod([...base, 'wait', 'again'])).stdout).toBe('12\n');
+    expect((await ociPod([...base, 'start', 'again'])).code).toBe(0);
+    const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout) as Array<{ name: string; status: string }>;
+    expect(ps).toMatchObject([{ name: 'again', status: 'running' }]);
+    expect((await ociPod([...base, 'kill', 'again'])).code).toBe(0);
+    expect((await ociPod([...base, 'wait', 'again'])).stdout).toBe('137\n');
+    expect((await ociPod([...base, 'logs', 'again'])).stdout).toBe('run\nrun\n');
+    expect((await ociPod([...base, 'kill', 'again'])).code).toBe(1);
+    expect((await ociPod([...base, 'rm', 'again'])).code).toBe(0);
+  });
+
+  it('shares the host network with --network host', async () => {
+    const host = (await sh('ip -o link')).split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim()).sort();
+    const inside = await runCmd(['--network', 'host'], 'ip -o link');
+    expect(inside.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim().split('@')[0]).sort()).toEqual(host.map((n) => n.split('@')[0]));
   });
 
   it('passes stdin with -i and nothing without it', async () => {
@@ -143,8 +165,9 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
   });
 
   it('gives a terminal with -t', async () => {
-    // script(1) gives the CLI a terminal as a user's shell would.
-    const out = await sh(`script -qec "${process.execPath} ${join(import.meta.dirname, '..', 'bin', 'oci-pod.js')} ${base.join(' ')} run --rm -t --rootfs ${rootfs} sh -c 'tty; test -t 0 && echo stdin-tty'" /dev/null </dev/null`);
+    // script(1) gives the CLI a terminal as a user's shell would. The sleep lets the runtime copy
+    // the last output off the pty before the container ends (it may drop it when busy).
+    const out = await sh(`script -qec "${process.execPath} ${join(import.meta.dirname, '..', 'bin', 'oci-pod.js')} ${base.join(' ')} run --rm -t --rootfs ${rootfs} sh -c 'tty; test -t 0 && echo stdin-tty; sleep 0.3'" /dev/null </dev/null`);
     // runc writes a stray NUL into the terminal at times; the lines are what matter.
     expect(out.replace(/[\r\0]/g, '')).toContain('/dev/pts/0\nstdin-tty\n');
   });

@@ -76,3 +76,11 @@ export function hostTraces(id: string, rootfs: string): string[] {
   }
   return traces;
 }
+
+/** Remove every pod and container of a runroot, whatever a failed test left running. */
+export async function removeEverything(base: string[]): Promise<void> {
+  const pods = await ociPod([...base, 'pod', 'ps', '--format', 'json']);
+  for (const pod of (JSON.parse(pods.stdout || '[]') as Array<{ name: string }>)) await ociPod([...base, 'pod', 'rm', '-f', pod.name]);
+  const ids = (await ociPod([...base, 'ps', '-a', '-q'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await ociPod([...base, 'rm', '-f', ...ids]);
+}
