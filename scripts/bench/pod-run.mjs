@@ -5,8 +5,8 @@
 // prepared bundle, and bare `node -e 0`. Prints medians and ratios.
 //   node scripts/bench/pod-run.mjs [ITERATIONS]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,17 +21,26 @@ function which(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
 }
 
+// Wall time is what a user waits; CPU time (user+sys of the whole process tree, from GNU time)
+// tells the cost apart from a busy machine's queueing.
+const gnuTime = which('time') ? '/usr/bin/time' : '';
+
 function time(label, argv, options = {}) {
   const samples = [];
+  const cpu = [];
+  const cpuFile = join(work, 'cpu.txt');
   for (let i = 0; i < iterations + 1; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+    const cmd = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
+    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...options });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
     if (i > 0) samples.push(ms); // the first run warms caches
+    if (i > 0 && gnuTime) cpu.push(readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0));
   }
   samples.sort((a, b) => a - b);
-  return { label, median: samples[Math.floor(samples.length / 2)], min: samples[0] };
+  cpu.sort((a, b) => a - b);
+  return { label, median: samples[Math.floor(samples.length / 2)], min: samples[0], cpu: cpu[Math.floor(cpu.length / 2)] ?? NaN };
 }
 
 try {
@@ -66,8 +75,9 @@ try {
     results.push(time('podman run --rm --network none', [...pm, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', podmanImage, 'true']));
   }
   const by = Object.fromEntries(results.map((r) => [r.label, r.median]));
-  console.log(`iterations: ${iterations} (median ms, min ms)`);
-  for (const r of results) console.log(`${r.label.padEnd(36)} ${r.median.toFixed(1).padStart(8)} ${r.min.toFixed(1).padStart(8)}`);
+  console.log(`iterations: ${iterations}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cpus`);
+  console.log(`${''.padEnd(36)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'cpu ms'.padStart(8)}`);
+  for (const r of results) console.log(`${r.label.padEnd(36)} ${r.median.toFixed(1).padStart(8)} ${r.min.toFixed(1).padStart(8)} ${r.cpu.toFixed(0).padStart(8)}`);
   const ours = by['oci-pod run --rm IMAGE true'];
   const floor = by['node -e 0'] + by['runc run (bundle)'];
   console.log(`oci-pod / (node + runc):             ${(ours / floor).toFixed(2)}x  (+${(ours - floor).toFixed(1)} ms; goal <= +60 ms)`);
