@@ -6,8 +6,8 @@ import { deleteContainerFiles, listContainers, readContainerRecord } from './con
 import { ensureLayers, layerExists, readLayerRecord, SHORT_LINKS } from './layers.js';
 import { imageByDigest } from './commit.js';
 import { listInflight, processAlive } from './inflight.js';
-import { deadLocks } from './lock.js';
-import { readMountRecord } from './mounts.js';
+import { deadLocks, withLock } from './lock.js';
+import { mountLockName, readMountRecord } from './mounts.js';
 import { readMountInfo, unmount } from './overlay.js';
 import { DRIVERS, tempOwner } from './paths.js';
 import { imageBlobs } from './reachable.js';
@@ -58,6 +58,9 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     note({ kind: 'lock', subject: name, message: 'lock of a process that is gone', ...(repair ? { repaired: 'removed' } : {}) });
     if (repair) await rm(join(store.paths.locks, name), { recursive: true, force: true });
   }
+
+  // Mounts first: a dead process's temporary mount must go before its temp dir.
+  await checkMounts(store, repair, note);
 
   // Temporary files and dirs of dead processes.
   const blobDir = join(store.layout.root, 'blobs', 'sha256');
@@ -128,31 +131,41 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     note({ kind: 'container', subject: c.id, message: `${missing.length} layer(s) missing`, ...(repaired ? { repaired } : {}) });
   }
 
-  await checkMounts(store, repair, note);
   return { ok: problems.every((p) => p.repaired !== undefined), problems };
 }
 
-/** Mounts under the store with no container or no count, and counts with no mount. */
+/**
+ * Mounts under the store with no container or no count, and counts with no
+ * mount. Each container is judged under its mount lock, so a mount being
+ * made right now is not taken for a stale one.
+ */
 async function checkMounts(store: Store, repair: boolean, note: (p: Problem) => void): Promise<void> {
   const containers = new Map((await listContainers(store)).map((c) => [c.id, c]));
   for (const m of await readMountInfo()) {
     if (!m.mountPoint.startsWith(`${store.root}/`) || m.fsType !== 'overlay') continue;
     const rel = m.mountPoint.slice(store.root.length + 1).split('/');
+    const owner = rel[0] === 'tmp' ? tempOwner(rel[1] ?? '') : undefined;
+    if (owner !== undefined && processAlive(owner)) continue; // a diff's view of the image, in use
     const id = rel[0] === 'containers' ? rel[1] : undefined;
-    const counted = id ? ((await readMountRecord(store, id))?.count ?? 0) > 0 : false;
-    if (id && containers.has(id) && counted) continue;
-    note({ kind: 'mount', subject: m.mountPoint, message: 'stale mount (no container or no user)', ...(repair ? { repaired: 'unmounted' } : {}) });
-    if (repair) await unmount(m.mountPoint, true);
+    const judge = async () => {
+      const counted = id ? ((await readMountRecord(store, id))?.count ?? 0) > 0 : false;
+      if (id && containers.has(id) && counted) return;
+      note({ kind: 'mount', subject: m.mountPoint, message: 'stale mount (no container or no user)', ...(repair ? { repaired: 'unmounted' } : {}) });
+      if (repair) await unmount(m.mountPoint, true);
+    };
+    await (id ? withLock(store.paths.locks, mountLockName(id), judge) : judge());
   }
-  const mounted = new Set((await readMountInfo()).map((m) => m.mountPoint));
   for (const name of await readdir(store.paths.mounts).catch(() => [] as string[])) {
     if (!name.endsWith('.json')) continue;
     const id = name.slice(0, -'.json'.length);
-    const c = containers.get(id);
-    const record = await readMountRecord(store, id);
-    const stale = !c || !record || (c.driver === 'overlay' && !mounted.has(record.mountPoint));
-    if (!stale) continue;
-    note({ kind: 'mount', subject: id, message: 'mount count without a mount', ...(repair ? { repaired: 'count reset' } : {}) });
-    if (repair) await rm(join(store.paths.mounts, name), { force: true });
+    await withLock(store.paths.locks, mountLockName(id), async () => {
+      const c = containers.get(id);
+      const record = await readMountRecord(store, id);
+      const mounted = new Set((await readMountInfo()).map((m) => m.mountPoint));
+      const stale = !c || !record || (c.driver === 'overlay' && !mounted.has(record.mountPoint));
+      if (!stale) return;
+      note({ kind: 'mount', subject: id, message: 'mount count without a mount', ...(repair ? { repaired: 'count reset' } : {}) });
+      if (repair) await rm(join(store.paths.mounts, name), { force: true });
+    });
   }
 }

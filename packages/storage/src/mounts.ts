@@ -31,7 +31,7 @@ export function mountPointOf(store: Store, c: ContainerRecord): string {
   return join(store.paths.container(c.id), c.driver === 'overlay' ? containerDirs.merged : containerDirs.rootfs);
 }
 
-function mountLock(id: string): string {
+export function mountLockName(id: string): string {
   return `mount-${id}`;
 }
 
@@ -43,7 +43,7 @@ function mountLock(id: string): string {
 export async function mountContainer(store: Store, idOrName: string): Promise<{ id: string; mountPoint: string; count: number }> {
   const c = await findContainer(store, idOrName);
   const mountPoint = mountPointOf(store, c);
-  return withLock(store.paths.locks, mountLock(c.id), async () => {
+  return withLock(store.paths.locks, mountLockName(c.id), async () => {
     store.logger.debug?.(`mount ${c.id}`);
     const record = await readMountRecord(store, c.id);
     let count = record?.count ?? 0;
@@ -79,7 +79,7 @@ export interface UnmountOptions {
 /** Drop one user; the last one unmounts. Returns the users left. */
 export async function unmountContainer(store: Store, idOrName: string, options: UnmountOptions = {}): Promise<{ id: string; count: number }> {
   const c = await findContainer(store, idOrName);
-  return withLock(store.paths.locks, mountLock(c.id), () => unmountLocked(store, c, options.force ?? false));
+  return withLock(store.paths.locks, mountLockName(c.id), () => unmountLocked(store, c, options.force ?? false));
 }
 
 async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): Promise<{ id: string; count: number }> {
@@ -93,7 +93,7 @@ async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): 
 
 /** Refuse while mounted (unless forced, then unmount); used by rm. */
 export async function releaseMounts(store: Store, c: ContainerRecord, force: boolean): Promise<void> {
-  await withLock(store.paths.locks, mountLock(c.id), async () => {
+  await withLock(store.paths.locks, mountLockName(c.id), async () => {
     const record = await readMountRecord(store, c.id);
     const mounted = c.driver === 'overlay' ? await isMounted(mountPointOf(store, c)) : false;
     if (!force && record && record.count > 0 && (mounted || c.driver === 'vfs')) throw new ContainerMountedError(c.id, record.count);
