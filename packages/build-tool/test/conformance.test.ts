@@ -25,6 +25,8 @@ interface Case {
   files?: Record<string, string>;
   args?: string[];
   prepare?: (context: string) => void;
+  /** oci-build's storage driver (default: the store's own, overlay here). */
+  driver?: 'vfs';
   /** Config fields only oci-build writes: checked on ours, left out of the comparison. */
   ownOnly?: Record<string, unknown>;
 }
@@ -72,6 +74,16 @@ RUN rm -rf /dst/dir && mkdir /dst/dir && echo new > /dst/dir/new
     },
   },
   {
+    name: 'whiteouts and opaque directories with the copy (vfs) driver',
+    driver: 'vfs',
+    dockerfile: `FROM BASE
+COPY dir /dst/dir
+RUN rm -rf /etc/group /dst/dir && mkdir /dst/dir && echo new > /dst/dir/new && chmod 700 /root
+RUN rm -rf /tmp && mkdir -m 1777 /tmp && touch /tmp/t
+`,
+    files: { 'dir/x': 'x\n', 'dir/sub/y': 'y\n' },
+  },
+  {
     name: 'multi-stage with --target, COPY --from, cache and tmpfs mounts',
     dockerfile: `FROM BASE AS unused
 RUN exit 1
@@ -113,7 +125,7 @@ describe('conformance with buildah bud', () => {
       const context = writeContext(tempDir('ctx'), { Dockerfile: c.dockerfile.replaceAll('BASE', base), ...(c.files ?? {}) });
       c.prepare?.(context);
       const out = tempDir('out');
-      const ours = ociBuild(['--root', join(out, 'store'), 'bud', '--isolation', 'chroot', '-q', ...(c.args ?? []), '-t', `oci:${join(out, 'layout')}:ours`, context]);
+      const ours = ociBuild(['--root', join(out, 'store'), ...(c.driver ? ['--storage-driver', c.driver] : []), 'bud', '--isolation', 'chroot', '-q', ...(c.args ?? []), '-t', `oci:${join(out, 'layout')}:ours`, context]);
       expect(ours.stderr).toBe('');
       expect(ours.status).toBe(0);
       expect(ours.stdout).toMatch(/^oci:.*:ours@sha256:[0-9a-f]{64}\n$/);
