@@ -113,8 +113,9 @@ describe('Dockerfile features', () => {
     ].join('\n');
     const ctx = writeContext(tempDir('ctx'), { Dockerfile: dockerfile });
     const out = tempDir('out');
-    const r = bud(join(out, 'store'), ctx, ['-q', '--build-arg', 'WHO=you', '-t', `oci:${join(out, 'l')}:t`]);
+    const r = bud(join(out, 'store'), ctx, ['-q', '--build-arg', 'WHO=you', '--build-arg', 'UNUSED=1', '-t', `oci:${join(out, 'l')}:t`]);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('warning: build argument UNUSED is not declared by any ARG in Dockerfile\n');
     const { rootfs } = await unpack(join(out, 'l'), 't');
     expect(readFileSync(join(rootfs, 'greeting'), 'utf8')).toBe('hello you\nsecond\n');
     expect(readFileSync(join(rootfs, 'expanded.txt'), 'utf8')).toBe('hi you\n');

@@ -1,6 +1,8 @@
 import { copy, hostPlatform, parseReference, type Image } from '@ocikit/oci-image';
 import { imageByDigest, StoreDestination } from '@ocikit/storage';
-import { globalArgScope, platformArgs } from '../dockerfile/args.js';
+import { globalArgScope, parseArgDeclarations, platformArgs, PROXY_ARGS } from '../dockerfile/args.js';
+import type { ParsedDockerfile } from '../dockerfile/parse.js';
+import type { Logger } from '@ocikit/oci-image';
 import { parseDockerfile } from '../dockerfile/parse.js';
 import { planStages, stagesToBuild, type StagePlan } from '../dockerfile/stages.js';
 import { finishImage } from '../working/format.js';
@@ -21,6 +23,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const buildArgs = options.buildArgs ?? {};
   const globals = globalArgScope(parsed, buildArgs, platformArgs(platform, hostPlatform()));
   const plans = planStages(parsed, globals);
+  warnUnusedBuildArgs(parsed, buildArgs, options.logger);
   const wanted = stagesToBuild(plans, options.target, file);
   // Parse every destination before any work, so a typo fails fast.
   const destinations = (options.tags ?? []).map((tag) => parseReference(tag, options.transports));
@@ -123,4 +126,14 @@ async function runInDependencyOrder(plans: readonly StagePlan[], jobs: number, r
     await Promise.race(running.values());
   }
   if (failure) throw failure.error;
+}
+
+/** A --build-arg that no ARG declares is probably a typo: say so (as docker and buildah do). */
+function warnUnusedBuildArgs(parsed: ParsedDockerfile, buildArgs: Record<string, string>, logger: Logger | undefined): void {
+  const declared = new Set<string>(PROXY_ARGS);
+  const args = [...parsed.globalArgs, ...parsed.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'ARG'))];
+  for (const raw of args) for (const decl of parseArgDeclarations(raw, parsed.file, parsed.escape)) declared.add(decl.name);
+  for (const name of Object.keys(buildArgs)) {
+    if (!declared.has(name)) logger?.warn?.(`build argument ${name} is not declared by any ARG in ${parsed.file}`);
+  }
 }

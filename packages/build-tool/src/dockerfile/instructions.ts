@@ -155,7 +155,7 @@ function decode(raw: RawInstruction, ctx: DecodeContext): Decoded {
     }
     case 'COPY':
     case 'ADD': {
-      checkFlags(ctx, raw, raw.keyword === 'COPY' ? ['from', 'chown', 'chmod', 'link', 'parents', 'exclude'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'from']);
+      checkFlags(ctx, raw, raw.keyword === 'COPY' ? ['from', 'chown', 'chmod', 'link'] : ['chown', 'chmod', 'link', 'from']);
       const exec = execForm(raw.args);
       const list = exec ? exec.map((w) => expandWord(w, ctx.lookup, ctx.escape)) : words();
       const heredocNames = new Set(raw.heredocs.map((h) => h.name));
