@@ -1,4 +1,4 @@
-import { appendLayers, copy, sniffManifestMediaType, withConfigFile, type Compression, type CopyResult, type Image, type ImageDestination } from '@ocikit/oci-image';
+import { appendLayers, copy, sniffManifestMediaType, withConfigFile, type Compression, type CopyResult, type Image, type ImageConfig, type ImageDestination } from '@ocikit/oci-image';
 import { containerChanges, type Change } from './changes.js';
 import { findContainer } from './containers.js';
 import { openStoreImage } from './images.js';
@@ -16,6 +16,8 @@ export interface CommitOptions {
   /** Time written to the config and the history entry (default: now). */
   created?: Date;
   signal?: AbortSignal;
+  /** Change the new image's config too (Cmd, Env, labels ...), e.g. for build tools. */
+  configure?: (config: ImageConfig) => ImageConfig;
 }
 
 export interface CommitResult extends CopyResult {
@@ -47,7 +49,10 @@ export async function commitContainer(store: Store, idOrName: string, destinatio
       if (options.message) history.comment = options.message;
       if (options.author) history.author = options.author;
       let image = appendLayers(base, [{ layer, history }]);
-      image = withConfigFile(image, (config) => ({ ...config, created, ...(options.author ? { author: options.author } : {}) }));
+      image = withConfigFile(image, (config) => {
+        const next = { ...config, created, ...(options.author ? { author: options.author } : {}) };
+        return options.configure ? options.configure(next) : next;
+      });
       const result = await copy(image, destination, options.signal ? { signal: options.signal } : {});
       return { ...result, changes };
     } finally {

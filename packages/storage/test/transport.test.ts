@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copy, localTransports, parseReference, readArtifact } from '@ocikit/oci-image';
-import { containersOfImage, createContainer, listImages, openStore, storageTransport } from '@ocikit/storage';
+import { writeFileSync } from 'node:fs';
+import { commitContainer, containersOfImage, createContainer, listImages, mountContainer, openStore, openStoreImage, resolveImage, storageTransport, StoreDestination, unmountContainer } from '@ocikit/storage';
 import { buildFixtures } from '../../../test/support/fixtures.js';
 import { run, tempStore } from './support.js';
 
@@ -49,6 +50,22 @@ describe('storage: transport', () => {
       const store = await openStore({ root: s.root });
       const c = await createContainer(store, fx.multilayer.manifestDigest.slice(7, 19));
       expect(await containersOfImage(store, fx.multilayer.manifestDigest)).toEqual([c.id]);
+      // Commit through the library, changing the config as a build tool would.
+      const { mountPoint } = await mountContainer(store, c.id);
+      writeFileSync(path.join(mountPoint, 'built.txt'), 'built');
+      const committed = await commitContainer(store, c.id, new StoreDestination(store, 'built:1', 'storage:built:1'), {
+        message: 'add built.txt',
+        configure: (config) => ({ ...config, config: { ...config.config, Cmd: ['/bin/tool.sh'] } }),
+      });
+      await unmountContainer(store, c.id);
+      const built = await openStoreImage(store, (await resolveImage(store, 'built:1')).descriptor);
+      expect(await built.digest()).toBe(committed.digest);
+      const config = await built.config();
+      expect(config.config?.Cmd).toEqual(['/bin/tool.sh']);
+      expect(config.history?.at(-1)).toMatchObject({ comment: 'add built.txt', created_by: 'oci-storage commit' });
+      expect(config.rootfs.diff_ids).toHaveLength(fx.multilayer.layers.length + 1);
+      expect(committed.changes.map((ch) => `${ch.kind} ${ch.path}`)).toEqual(['A built.txt']);
+
       await expect(copyRef('storage:nothing-here', `oci:${out}/x:y`, transports)).rejects.toThrow(/not in the store/);
     } finally {
       await rm(out, { recursive: true, force: true });
