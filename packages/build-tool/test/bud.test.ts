@@ -54,6 +54,8 @@ describe('errors', () => {
     const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base} AS one\n` });
     expect(bud(join(tempDir('s'), 'store'), ctx, ['--target', 'two']).stderr).toMatch(/target stage "two" could not be found/);
     expect(bud(join(tempDir('s'), 'store'), ctx, ['-t', 'oci-archive:']).stderr).toMatch(/ERR_OCI_REFERENCE/);
+    const short = writeContext(tempDir('ctx'), { Dockerfile: 'FROM alpine:3\n' });
+    expect(bud(join(tempDir('s'), 'store'), short).stderr).toMatch(/ERR_BUILD_BASE_UNKNOWN: image "alpine:3" is not in the store and names no transport/);
   });
 });
 

@@ -2,7 +2,8 @@ import {
   appendLayers, copy, createLayerFromTar, isIndexMediaType, emptyImage, hostPlatform, parseReference, readArtifact, withConfigFile,
   type Compression, type CreatedLayer, type HistoryEntry, type Image, type ImageConfig, type Platform, type Transport,
 } from '@ocikit/oci-image';
-import { containerLayer, imageByDigest, resolveImage, StoreDestination, type ContainerRecord, type Store } from '@ocikit/storage';
+import { containerLayer, imageByDigest, ImageNotKnownError, resolveImage, StoreDestination, type ContainerRecord, type Store } from '@ocikit/storage';
+import { BuildError } from '../errors.js';
 
 export interface ImportOptions {
   transports: readonly Transport<any>[];
@@ -36,7 +37,15 @@ export async function importImage(store: Store, reference: string, options: Impo
       await source.close();
     }
   }
-  return (await resolveImage(store, reference)).descriptor.digest;
+  try {
+    return (await resolveImage(store, reference)).descriptor.digest;
+  } catch (error) {
+    if (!(error instanceof ImageNotKnownError)) throw error;
+    throw new BuildError('ERR_BUILD_BASE_UNKNOWN', `image ${JSON.stringify(reference)} is not in the store and names no transport`, {
+      cause: error,
+      hint: `write a transport reference (docker://HOST/${reference}, oci:DIR:TAG, oci-archive:FILE) or put it in the store first`,
+    });
+  }
 }
 
 export interface StepCommit {
