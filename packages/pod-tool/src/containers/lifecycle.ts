@@ -58,11 +58,18 @@ export async function runAttached(context: PodContext, record: ContainerRecord, 
   return code;
 }
 
-/** The compiled monitor script beside this module (from sources, the built copy in dist). */
+/**
+ * The compiled monitor script: dist/monitor-main.js, found from this module
+ * whether it runs from dist/containers, a bundle chunk (dist/chunks), the
+ * bundle itself (dist/) or the TypeScript sources (src/containers).
+ */
 export function monitorScript(): string {
-  const here = fileURLToPath(new URL('../monitor-main.js', import.meta.url));
-  if (existsSync(here)) return here;
-  return here.replace(/\/src\/monitor-main\.js$/, '/dist/monitor-main.js');
+  const candidates = ['../monitor-main.js', './monitor-main.js', '../dist/monitor-main.js', '../../dist/monitor-main.js'];
+  for (const candidate of candidates) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (path.endsWith('/dist/monitor-main.js') && existsSync(path)) return path;
+  }
+  return fileURLToPath(new URL('../monitor-main.js', import.meta.url));
 }
 
 /**
