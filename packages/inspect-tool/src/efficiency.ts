@@ -11,6 +11,8 @@ export interface Offender {
   versions: number;
   /** Whether a version survives into the final filesystem. */
   survives: boolean;
+  /** What the path is at the end: a file, something else (a directory ...), or gone. */
+  finally: 'file' | 'other' | 'gone';
 }
 
 export interface EfficiencyReport {
@@ -42,8 +44,9 @@ export function efficiencyOf(fs: MergedFs, top = 20): EfficiencyReport {
   }
   const offenders = [...byPath.entries()]
     .map(([path, e]) => {
-      const survives = pathSurvives(fs, path);
-      return { path: `/${path}`, wastedBytes: e.wasted, versions: e.lost + (survives ? 1 : 0), survives };
+      const end = finalType(fs, path);
+      const survives = end === 'file';
+      return { path: `/${path}`, wastedBytes: e.wasted, versions: e.lost + (survives ? 1 : 0), survives, finally: end };
     })
     .sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : 1))
     .slice(0, top);
@@ -56,14 +59,14 @@ export function efficiencyOf(fs: MergedFs, top = 20): EfficiencyReport {
   };
 }
 
-function pathSurvives(fs: MergedFs, path: string): boolean {
+function finalType(fs: MergedFs, path: string): Offender['finally'] {
   let node = fs.root;
   for (const part of path.split('/')) {
     const child = node.children?.get(part);
-    if (!child) return false;
+    if (!child) return 'gone';
     node = child;
   }
-  return node.type === 'file';
+  return node.type === 'file' ? 'file' : 'other';
 }
 
 export async function imageEfficiency(image: Image, options: { signal?: AbortSignal; top?: number } = {}): Promise<EfficiencyReport> {

@@ -41,10 +41,10 @@ describe('efficiency', () => {
     expect(report.wastedBytes).toBe(27700);
     expect(report.efficiency).toBeCloseTo(180 / 27880, 10);
     expect(report.offenders).toEqual([
-      { path: '/big.bin', wastedBytes: 22000, versions: 2, survives: false },
-      { path: '/tmp/cache1', wastedBytes: 3000, versions: 1, survives: false },
-      { path: '/tmp/cache2', wastedBytes: 2000, versions: 1, survives: false },
-      { path: '/opt/a', wastedBytes: 700, versions: 1, survives: false },
+      { path: '/big.bin', wastedBytes: 22000, versions: 2, survives: false, finally: 'gone' },
+      { path: '/tmp/cache1', wastedBytes: 3000, versions: 1, survives: false, finally: 'gone' },
+      { path: '/tmp/cache2', wastedBytes: 2000, versions: 1, survives: false, finally: 'gone' },
+      { path: '/opt/a', wastedBytes: 700, versions: 1, survives: false, finally: 'gone' },
     ]);
   });
 

@@ -18,7 +18,7 @@ export async function run(ctx: CommandContext): Promise<void> {
     printLine(`wasted bytes: ${report.wastedBytes} (${humanBytes(report.wastedBytes)}) of ${report.totalBytes} (${humanBytes(report.totalBytes)})`);
     if (report.offenders.length) {
       printLine('');
-      printLine(table(['VERSIONS', 'WASTED', 'PATH'], report.offenders.map((o) => [o.versions, humanBytes(o.wastedBytes), o.survives ? o.path : `${o.path} (removed)`]), [0, 1]));
+      printLine(table(['VERSIONS', 'WASTED', 'PATH'], report.offenders.map((o) => [o.versions, humanBytes(o.wastedBytes), o.finally === 'file' ? o.path : `${o.path} (${o.finally === 'gone' ? 'removed' : 'replaced'})`]), [0, 1]));
     }
   }
   if (lowest !== undefined && report.efficiency < lowest) {
