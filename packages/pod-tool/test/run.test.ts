@@ -99,6 +99,16 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     expect((await ociPod([...base, 'ps', '-a', '-q'])).stdout).toBe('');
   });
 
+  it('follows the log of a running container until it ends', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--name', 'talker', '--rootfs', rootfs, 'sh', '-c', 'for i in 1 2 3 4 5; do echo line $i; sleep 0.1; done; echo bye >&2']);
+    expect(started.code).toBe(0);
+    const followed = await ociPod([...base, 'logs', '-f', 'talker']);
+    expect(followed.stdout).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+    expect(followed.stderr).toBe('bye\n');
+    expect((await ociPod([...base, 'logs', '--tail', '2', 'talker'])).stdout).toBe('line 5\n');
+    expect((await ociPod([...base, 'rm', 'talker'])).code).toBe(0);
+  });
+
   it('kills with SIGKILL when the stop timeout passes', async () => {
     const started = await ociPod([...base, 'run', '-d', '--name', 'stubborn', '--rootfs', rootfs, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
     expect(started.code).toBe(0);
