@@ -34,9 +34,11 @@ export async function pruneStore(store: Store, options: PruneOptions = {}): Prom
   await withLock(store.paths.locks, CONTAINERS_LOCK, async () => {
     const containers = await listContainers(store);
     await store.layout.updateIndex(async (index) => {
+      // Another process pulling or creating may be about to name or use what looks unused now.
+      const writers = (await listInflight(store)).filter((m) => m.live && m.marker?.pid !== process.pid);
       const used = new Set(containers.map((c) => c.imageDigest));
       let manifests = index.manifests;
-      if (options.dangling) {
+      if (options.dangling && !writers.length) {
         const named = new Set(manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION]).map((d) => d.digest));
         manifests = manifests.filter((d) => {
           const drop = !named.has(d.digest) && !used.has(d.digest);
@@ -50,7 +52,6 @@ export async function pruneStore(store: Store, options: PruneOptions = {}): Prom
       const chains = new Set<string>();
       for (const ids of live.diffIds) for (const id of chainIds(ids)) chains.add(hexOf(id));
       for (const c of containers) for (const id of c.layers) chains.add(hexOf(id));
-      const writers = (await listInflight(store)).filter((m) => m.live && m.marker?.pid !== process.pid);
       if (writers.length) {
         result.skipped = `${writers.length} operation(s) in progress (${writers[0]?.marker?.what}); blobs and layers kept`;
       } else {

@@ -20,3 +20,4 @@ export { StoreImageSource } from './image-source.js';
 export { canMountOverlay, readMountInfo } from './overlay.js';
 export { defaultStoreLocation, storeLocation, type StoreLocation } from './defaults.js';
 export { pullImage, type PullOptions } from './pull.js';
+export { createFromSource } from './pull.js';

@@ -1,5 +1,7 @@
 import { copy, readArtifact, readImage, REF_NAME_ANNOTATION, type CopyResult, type Descriptor, type ImageSource, type Platform } from '@ocikit/oci-image';
 import { imageBlobs } from './reachable.js';
+import { createContainer, type ContainerRecord, type CreateContainerOptions } from './containers.js';
+import { withInflight } from './inflight.js';
 import { ensureLayers } from './layers.js';
 import type { DriverName } from './paths.js';
 import type { Store } from './store.js';
@@ -46,4 +48,16 @@ async function alreadyStored(store: Store, digest: string, name: string | undefi
   if (!entries.length) return false;
   if (name !== undefined && !entries.some((d) => d.annotations?.[REF_NAME_ANNOTATION] === name)) return false;
   return (await imageBlobs(store.layout, entries[0] as Descriptor)).missing.length === 0;
+}
+
+/**
+ * Pull from any source and create a container of it, with one in-flight
+ * marker over both steps so that gc never sees the new image as unused.
+ */
+export async function createFromSource(store: Store, source: ImageSource, options: CreateContainerOptions & { platform?: Platform } = {}): Promise<ContainerRecord> {
+  return withInflight(store, 'pull and create', async () => {
+    const driver = options.driver ?? store.driver;
+    const { digest } = await pullImage(store, source, { unpackFor: driver, ...(options.signal ? { signal: options.signal } : {}), ...(options.platform ? { platform: options.platform } : {}) });
+    return createContainer(store, digest, { ...options, driver });
+  });
 }

@@ -55,4 +55,31 @@ describe('concurrency', () => {
       await s.cleanup();
     }
   });
+
+  it('prune running beside pulls and creates never takes what they are about to name', async () => {
+    const fx = await buildFixtures();
+    const s = await tempStore();
+    try {
+      for (let round = 0; round < 2; round++) {
+        const runs = await Promise.all([
+          finish(startCli(s.root, ['pull', fx.multilayer.ref, `m${round}`])),
+          finish(startCli(s.root, ['prune'])),
+          finish(startCli(s.root, ['create', '--driver', 'overlay', fx.busybox.ref])),
+          finish(startCli(s.root, ['prune'])),
+          finish(startCli(s.root, ['pull', fx.busybox.ref, `b${round}`])),
+          finish(startCli(s.root, ['prune', '--dangling'])),
+        ]);
+        for (const r of runs) expect(r.code, r.stderr).toBe(0);
+        expect(await ok(s.root, ['check'])).toBe('ok');
+        for (const c of JSON.parse(await ok(s.root, ['containers', '--format', 'json'])) as Array<{ id: string }>) {
+          await ok(s.root, ['mount', c.id]);
+          await ok(s.root, ['umount', c.id]);
+        }
+        // Drop the names so the next round pulls into a store gc may empty.
+        await ok(s.root, ['rmi', `m${round}`, `b${round}`, '--force']);
+      }
+    } finally {
+      await s.cleanup();
+    }
+  });
 });

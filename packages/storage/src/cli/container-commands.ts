@@ -11,14 +11,11 @@ export function containerCommands(parser: Argv): Argv {
       'create a container from an image (of the store, or any local transport: pulled first); prints its id',
       (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).option('name', { type: 'string', describe: 'container name' }),
       async (args: Args<{ IMAGE: string; name?: string }>) => {
-        const { imageInStore } = await import('./pull.js');
-        const { createContainer } = await import('../containers.js');
+        const { createFromText } = await import('./pull.js');
         const { assertDriver } = await import('../store.js');
         const store = await storeFromArgs(args);
-        const signal = interruptSignal();
         const driver = args.driver ? assertDriver(args.driver) : store.driver;
-        const digest = await imageInStore(store, args.IMAGE, { unpackFor: driver, signal });
-        const c = await createContainer(store, digest, { signal, driver, ...(args.name ? { name: args.name } : {}) });
+        const c = await createFromText(store, args.IMAGE, { driver, signal: interruptSignal(), ...(args.name ? { name: args.name } : {}) });
         if (json(args)) return printJson(c);
         printLine(c.id);
       },

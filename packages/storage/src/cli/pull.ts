@@ -1,7 +1,8 @@
 import { localTransportsWith, parseReference, type Transport } from '@ocikit/oci-image';
 import { resolveImage } from '../images.js';
 import type { DriverName } from '../paths.js';
-import { pullImage } from '../pull.js';
+import { createFromSource, pullImage } from '../pull.js';
+import { createContainer, type ContainerRecord } from '../containers.js';
 import type { Store } from '../store.js';
 import { storageTransport } from '../transport.js';
 
@@ -28,6 +29,23 @@ export async function imageInStore(store: Store, text: string, options: { name?:
   const source = await src.transport.openSource(src.value);
   try {
     return (await pullImage(store, source, options)).digest;
+  } finally {
+    await source.close();
+  }
+}
+
+/** `create IMAGE`: from the store, or pulled from another transport first (one library call each way). */
+export async function createFromText(store: Store, text: string, options: { name?: string; driver: DriverName; signal?: AbortSignal }): Promise<ContainerRecord> {
+  const transports = transportsFor(store);
+  const create = { driver: options.driver, ...(options.name ? { name: options.name } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  if (!isTransportReference(text, transports) || text.startsWith('storage:')) {
+    const name = text.startsWith('storage:') ? ((parseReference(text, transports).value as { name?: string }).name ?? text) : text;
+    return createContainer(store, name, create);
+  }
+  const src = parseReference(text, transports);
+  const source = await src.transport.openSource(src.value);
+  try {
+    return await createFromSource(store, source, create);
   } finally {
     await source.close();
   }
