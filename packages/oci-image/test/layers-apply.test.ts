@@ -137,6 +137,15 @@ describe('applyLayer', async () => {
     expect(statSync(join(root, 'usr')).mode & 0o777).toBe(0o711);
   });
 
+  it('stops when its signal is aborted', async () => {
+    const root = await freshRoot(base);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      applyLayer(root, streamOf(await tarOf([{ header: { name: 'f' }, body: 'x' }])), { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'ERR_OCI_ABORTED' });
+  });
+
   it('does not chown without preserveOwners, and skips devices then', async () => {
     const root = await freshRoot(base);
     const stats = await applyLayer(
