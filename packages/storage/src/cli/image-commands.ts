@@ -21,7 +21,9 @@ export function imageCommands(parser: Argv): Argv {
         const { normaliseImageName } = await import('../names.js');
         const name = args.NAME ? normaliseImageName(args.NAME) : undefined;
         const digest = await imageInStore(await storeFromArgs(args), args.SOURCE, { ...(name ? { name } : {}), signal: interruptSignal() });
-        printLine(`storage:${name ?? ''}@${digest}`);
+        const reference = `storage:${name ?? ''}@${digest}`;
+        if (json(args)) return printJson({ reference, digest });
+        printLine(reference);
       },
     ))
     .command(cmd(
