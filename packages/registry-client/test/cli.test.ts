@@ -65,6 +65,7 @@ describe('oci-registry CLI against the real registry', () => {
     const fromDir = await run(['copy', `oci-archive:${join(work, 'app.tar')}`, `dir:${join(work, 'dir')}`], env);
     expect(fromDir.code).toBe(0);
     const dirPush = await run(['copy', `dir:${join(work, 'dir')}`, `docker://${registry.host}/cli/fromdir:v1`], env);
+    expect(dirPush.stderr).toBe('');
     expect(dirPush.stdout).toBe(`docker://${registry.host}/cli/fromdir:v1@${image.manifest.digest}\n`);
 
     const digest = await run(['manifest', '--digest', `docker://${registry.host}/cli/app:v1`], env);
