@@ -43,19 +43,28 @@ export async function safeDir(root: string, rel: string): Promise<string> {
   return current;
 }
 
+/** Run `command` over many paths, a few hundred per process (one spawn per path is slow for big deletions). */
+async function inBatches(paths: readonly string[], run1: (batch: string[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < paths.length; i += 500) await run1(paths.slice(i, i + 500));
+}
+
 /** Turn the whiteouts of an unpacked layer into overlayfs form: 0/0 char devices and the opaque xattr. */
 export async function writeOverlayWhiteouts(root: string, whiteouts: readonly Whiteout[]): Promise<void> {
+  const opaque: string[] = [];
+  const devices: string[] = [];
   for (const w of whiteouts) {
     const dir = await safeDir(root, w.dir);
     if (w.name === undefined) {
       await rm(join(dir, OPAQUE_MARKER), { force: true });
-      await run('setfattr', ['-h', '-n', OPAQUE_XATTR, '-v', 'y', dir]);
-      continue;
+      opaque.push(dir);
+    } else {
+      await rm(join(dir, WHITEOUT_PREFIX + w.name), { force: true, recursive: true });
+      await rm(join(dir, w.name), { force: true, recursive: true });
+      devices.push(join(dir, w.name));
     }
-    await rm(join(dir, WHITEOUT_PREFIX + w.name), { force: true, recursive: true });
-    await rm(join(dir, w.name), { force: true, recursive: true });
-    await run('mknod', ['-m', '0', join(dir, w.name), 'c', '0', '0']);
   }
+  await inBatches([...new Set(opaque)], (batch) => run('setfattr', ['-h', '-n', OPAQUE_XATTR, '-v', 'y', '--', ...batch]));
+  await inBatches([...new Set(devices)], (batch) => run('sh', ['-c', 'for p; do mknod -m 0 "$p" c 0 0 || exit 1; done', 'sh', ...batch]));
 }
 
 /** Is this lstat result an overlayfs whiteout? */
