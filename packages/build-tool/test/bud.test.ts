@@ -108,6 +108,7 @@ describe('Dockerfile features', () => {
       'COPY <<"EOT" /literal.txt',
       'hi ${WHO}',
       'EOT',
+      'RUN ["sh", "-c", "echo exec form  kept > /exec"]',
       'RUN cat <<EOF > /from-cat',
       'inline',
       'EOF',
@@ -123,6 +124,7 @@ describe('Dockerfile features', () => {
     expect(readFileSync(join(rootfs, 'expanded.txt'), 'utf8')).toBe('hi you\n');
     expect(readFileSync(join(rootfs, 'literal.txt'), 'utf8')).toBe('hi ${WHO}\n');
     expect(readFileSync(join(rootfs, 'from-cat'), 'utf8')).toBe('inline\n');
+    expect(readFileSync(join(rootfs, 'exec'), 'utf8')).toBe('exec form kept\n');
   });
 
   it('-f - with a context tar on stdin is refused; -f - alone and a context tar on stdin each work', async () => {
@@ -226,5 +228,20 @@ describe('Dockerfile features', () => {
     expect(readFileSync(join(rootfs, 'from-bind'), 'utf8')).toBe('bound');
     expect(existsSync(join(rootfs, 'mnt/data'))).toBe(false);
     expect(config.config?.OnBuild ?? []).toEqual([]);
+  });
+
+  it('FROM scratch: one layer with the copied files, the target platform in the config', async () => {
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n', app: '#!/bin/true\n' });
+    const out = tempDir('out');
+    const r = bud(join(out, 'store'), ctx, ['-q', '--timestamp', '0', '-t', `oci:${join(out, 'l')}:s`]);
+    expect(r.status, r.stderr).toBe(0);
+    const { rootfs, config, layers } = await unpack(join(out, 'l'), 's');
+    expect(layers).toBe(1);
+    const tree = describeTree(rootfs);
+    expect(tree).toHaveLength(1);
+    expect(tree[0]).toMatch(/^app f 644 0:0 12 [0-9a-f]{16}$/);
+    expect(config.config?.Entrypoint).toEqual(['/app']);
+    expect(config.created).toBe('1970-01-01T00:00:00Z');
+    expect(config.os).toBe('linux');
   });
 });
