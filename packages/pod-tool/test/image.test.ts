@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures, copyLayout, REPO_ROOT } from '../../../test/support/fixtures.js';
+import { startRegistry } from '../../../test/support/registry.js';
 import { ociPod, RUNTIMES, tempDir, removeEverything } from './support.js';
 
 const exec = promisify(execFile);
@@ -75,5 +76,35 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     expect((await ociPod([...base, 'rm', 'img'])).code).toBe(0);
     expect(storageContainers()).toEqual([]);
     expect(storeMounts()).toEqual([]);
+  });
+});
+
+describe('images from a registry', () => {
+  let dir: string;
+  let base: string[];
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+
+  beforeAll(async () => {
+    dir = await tempDir('registry');
+    base = ['--runroot', join(dir, 'run'), '--root', join(dir, 'store')];
+    registry = await startRegistry();
+    const fx = await buildFixtures();
+    // skopeo, an independent client, puts the image there.
+    await exec('skopeo', ['copy', '--dest-tls-verify=false', fx.busybox.ref, `docker://${registry.host}/busybox:latest`]);
+  });
+  afterAll(async () => {
+    await removeEverything(base);
+    await registry?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pulls a missing image with a registry host before running it', async () => {
+    const result = await ociPod([...base, 'run', '--rm', `${registry.host}/busybox:latest`, 'echo', 'from the registry']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('from the registry\n');
+    const images = JSON.parse((await ociPod([...base, 'images', '--format', 'json'])).stdout) as Array<{ names: string[] }>;
+    expect(images.flatMap((i) => i.names)).toContain(`${registry.host}/busybox:latest`);
+    const pulled = await ociPod([...base, 'pull', `docker://${registry.host}/busybox:latest`]);
+    expect(pulled.stdout).toMatch(new RegExp(`^storage:${registry.host.replace(/\./g, '\\.')}/busybox:latest@sha256:[0-9a-f]{64}\\n$`));
   });
 });

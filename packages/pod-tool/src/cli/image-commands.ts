@@ -8,10 +8,8 @@ type Args = Record<string, unknown>;
 /** Copy an image into the store; prints storage:NAME@DIGEST (or the digest alone for unnamed images). */
 export async function pull(argv: Args): Promise<void> {
   const { pullIntoStore } = await import('../images/store-images.js');
-  const { resolveImage } = await import('@ocikit/storage');
   const store = await storeFromArgs(argv);
-  const digest = await pullIntoStore(store, String(argv.image), await otherTransports(String(argv.image)));
-  const { name } = await resolveImage(store, digest).catch(() => ({ name: undefined }));
+  const { digest, name } = await pullIntoStore(store, String(argv.image), await otherTransports(String(argv.image)));
   printLine(name ? `storage:${name}@${digest}` : `storage:${digest}`);
 }
 

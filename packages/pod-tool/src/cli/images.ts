@@ -25,7 +25,7 @@ export async function otherTransports(reference: string): Promise<Transport<any>
 export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
   const { prepareRootfs, pullIntoStore } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
-  const digest = await pullIntoStore(store, image, await otherTransports(image));
+  const { digest } = await pullIntoStore(store, image, await otherTransports(image));
   const prepared = await prepareRootfs(store, image, digest);
   return {
     image,

@@ -30,17 +30,18 @@ export function transportsFor(store: Store, others: readonly Transport<any>[]): 
 }
 
 /**
- * The digest of an image in the store: a reference of another transport
+ * The digest (and name, if it has one) of an image in the store: a reference of another transport
  * (oci:, docker://, ...) is copied in first; a name or id is looked up; a
  * name with a registry host that is missing is pulled from there.
  */
-export async function pullIntoStore(store: Store, text: string, others: readonly Transport<any>[], signal?: AbortSignal): Promise<string> {
+export async function pullIntoStore(store: Store, text: string, others: readonly Transport<any>[], signal?: AbortSignal): Promise<{ digest: string; name?: string }> {
   const transports = transportsFor(store, others);
   const colon = text.indexOf(':');
   const named = colon > 0 && transports.some((t) => t.name === text.slice(0, colon));
   if (!named) {
     try {
-      return (await resolveImage(store, text)).descriptor.digest;
+      const found = await resolveImage(store, text);
+      return { digest: found.descriptor.digest, ...(found.name ? { name: found.name } : {}) };
     } catch (error) {
       const host = text.split('/')[0] ?? '';
       const hasRegistry = text.includes('/') && (host.includes('.') || host.includes(':') || host === 'localhost');
@@ -49,14 +50,17 @@ export async function pullIntoStore(store: Store, text: string, others: readonly
     }
   }
   const src = parseReference(text, transports);
-  if (src.transport.name === 'storage') return (await resolveImage(store, (src.value as { name: string }).name)).descriptor.digest;
+  if (src.transport.name === 'storage') {
+    const found = await resolveImage(store, (src.value as { name: string }).name);
+    return { digest: found.descriptor.digest, ...(found.name ? { name: found.name } : {}) };
+  }
   const source = await src.transport.openSource(src.value);
   try {
     // Stored under the reference's own name when it has one, as podman pull does.
     const name = storedName(text);
     const dst = parseReference(`storage:${name}`, transports);
     const result = await copy(await readArtifact(source), await dst.transport.openDestination(dst.value), signal ? { signal } : {});
-    return result.digest;
+    return { digest: result.digest, ...(name ? { name } : {}) };
   } finally {
     await source.close();
   }
