@@ -13,3 +13,8 @@ export * from './containers/exec.js';
 export * from './containers/logs.js';
 export * from './containers/log-format.js';
 export * from './network/network.js';
+export * from './pods/pods.js';
+export * from './kube/generate.js';
+export * from './kube/play.js';
+export * from './kube/systemd.js';
+export * from './images/store-images.js';

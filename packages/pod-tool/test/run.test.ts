@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +157,20 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     const host = (await sh('ip -o link')).split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim()).sort();
     const inside = await runCmd(['--network', 'host'], 'ip -o link');
     expect(inside.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim().split('@')[0]).sort()).toEqual(host.map((n) => n.split('@')[0]));
+  });
+
+  it('forwards signals it receives to the container of a foreground run', async () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'oci-pod.js');
+    const child = spawn(process.execPath, [bin, ...base, 'run', '--rm', '--rootfs', rootfs, 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready') && !sent) sent = child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(out).toBe('ready\ngot-term\n');
+    expect(code).toBe(42);
   });
 
   it('passes stdin with -i and nothing without it', async () => {
