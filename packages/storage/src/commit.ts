@@ -15,6 +15,8 @@ export interface CommitOptions {
   compression?: Compression;
   /** Time written to the config and the history entry (default: now). */
   created?: Date;
+  /** Clamp the layer's mtimes to this time, for reproducible commits. */
+  timestamp?: Date;
   signal?: AbortSignal;
   /** Change the new image's config too (Cmd, Env, labels ...), e.g. for build tools. */
   configure?: (config: ImageConfig) => ImageConfig;
@@ -39,7 +41,11 @@ export async function commitContainer(store: Store, idOrName: string, destinatio
   return withInflight(store, `commit ${c.id}`, async () => {
     const base = await imageByDigest(store, c.imageDigest);
     const { changes } = await containerChanges(store, c.id);
-    const layer = await containerLayer(store, c, { compression: options.compression ?? 'gzip', ...(options.signal ? { signal: options.signal } : {}) });
+    const layer = await containerLayer(store, c, {
+      compression: options.compression ?? 'gzip',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timestamp ? { timestamp: options.timestamp } : {}),
+    });
     try {
       const created = (options.created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const history: { created: string; created_by: string; comment?: string; author?: string } = {

@@ -9,6 +9,8 @@ import type { Store } from './store.js';
 
 export interface ContainerLayerOptions {
   compression?: Compression;
+  /** Clamp every mtime to this time (SOURCE_DATE_EPOCH, --timestamp) for a reproducible layer. */
+  timestamp?: Date;
   signal?: AbortSignal;
 }
 
@@ -41,12 +43,17 @@ function upperChanges(upper: string, opaque: Set<string>, signal?: AbortSignal):
  */
 export async function containerLayer(store: Store, c: ContainerRecord, options: ContainerLayerOptions = {}): Promise<CreatedLayer> {
   const dir = store.paths.container(c.id);
-  const write = { compression: options.compression ?? 'gzip', tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) };
+  const write = {
+    compression: options.compression ?? 'gzip',
+    tmpDir: store.paths.tmp,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.timestamp ? { timestamp: options.timestamp } : {}),
+  };
   if (c.driver === 'overlay') {
     const upper = join(dir, containerDirs.upper);
     const { opaque, xattrs } = await upperXattrs(upper);
     const changes = upperChanges(upper, opaque, options.signal);
-    const tar = Readable.from(tarOfChanges(upper, changes, { xattrs, ...(options.signal ? { signal: options.signal } : {}) }), { objectMode: false });
+    const tar = Readable.from(tarOfChanges(upper, changes, { xattrs, ...(options.signal ? { signal: options.signal } : {}), ...(options.timestamp ? { timestamp: options.timestamp } : {}) }), { objectMode: false });
     return writeLayerBlob(tar, { ...write, entries: () => changes.length });
   }
   const top = c.layers[c.layers.length - 1];

@@ -58,6 +58,10 @@ describe.each(['overlay', 'vfs'] as const)('%s driver', (driver) => {
     expect(readTree(path.join(bundle, 'rootfs'))).toEqual(containerTree);
     expect(containerTree.some((e) => e.path === 'etc/hostname' || e.path.startsWith('deep/nested'))).toBe(false);
 
+    // With a fixed timestamp the commit is reproducible.
+    const fixed = await Promise.all([1, 2].map(() => ok(store.root, ['commit', '--timestamp', '0', id, `oci:${out}/fixed:v1`])));
+    expect(fixed[0]?.split('@')[1]).toBe(fixed[1]?.split('@')[1]);
+
     // Into the store by name, then a container of the committed image has the same tree.
     const stored = await ok(store.root, ['commit', id, `committed-${driver}:v1`]);
     expect(stored).toMatch(new RegExp(`^storage:committed-${driver}:v1@sha256:`));

@@ -84,15 +84,19 @@ export function containerCommands(parser: Argv): Argv {
           .positional('DEST', { type: 'string', demandOption: true })
           .option('message', { type: 'string', alias: 'm', describe: 'history comment' })
           .option('author', { type: 'string', describe: 'image author' })
-          .option('compression', { choices: ['gzip', 'zstd', 'none'] as const, default: 'gzip' as const }),
-      async (args: Args<{ ID: string; DEST: string; message?: string; author?: string; compression: 'gzip' | 'zstd' | 'none' }>) => {
+          .option('compression', { choices: ['gzip', 'zstd', 'none'] as const, default: 'gzip' as const })
+          .option('timestamp', { type: 'number', describe: 'seconds since the epoch for every time in the layer and config (default: $SOURCE_DATE_EPOCH), for reproducible images' }),
+      async (args: Args<{ ID: string; DEST: string; message?: string; author?: string; compression: 'gzip' | 'zstd' | 'none'; timestamp?: number }>) => {
         const { parseReference } = await import('@ocikit/oci-image');
         const { transportsFor, isTransportReference } = await import('./pull.js');
         const { commitContainer } = await import('../commit.js');
         const store = await storeFromArgs(args);
         const transports = transportsFor(store);
         const dest = parseReference(isTransportReference(args.DEST, transports) ? args.DEST : `storage:${args.DEST}`, transports);
+        const epoch = args.timestamp ?? (process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) : undefined);
+        const fixed = epoch === undefined || Number.isNaN(epoch) ? {} : { timestamp: new Date(epoch * 1000), created: new Date(epoch * 1000) };
         const result = await commitContainer(store, args.ID, await dest.transport.openDestination(dest.value), {
+          ...fixed,
           compression: args.compression,
           signal: interruptSignal(),
           ...(args.message ? { message: args.message } : {}),
