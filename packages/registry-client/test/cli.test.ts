@@ -56,8 +56,9 @@ describe('oci-registry CLI against the real registry', () => {
     expect(push.code).toBe(0);
     expect(push.stdout).toBe(`docker://${registry.host}/cli/app:v1@${image.manifest.digest}\n`);
 
-    const pull = await run(['copy', '--format', 'json', `docker://${registry.host}/cli/app:v1`, `oci:${join(work, 'pulled')}:v1`], env);
+    const pull = await run(['copy', '--format', 'json', '--digestfile', join(work, 'digest.txt'), `docker://${registry.host}/cli/app:v1`, `oci:${join(work, 'pulled')}:v1`], env);
     expect(JSON.parse(pull.stdout)).toMatchObject({ digest: image.manifest.digest, blobsCopied: 3 });
+    expect(readFileSync(join(work, 'digest.txt'), 'utf8')).toBe(image.manifest.digest);
 
     const archive = await run(['copy', `docker://${registry.host}/cli/app:v1`, `oci-archive:${join(work, 'app.tar')}`], env);
     expect(archive.code).toBe(0);

@@ -18,6 +18,7 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
         .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output' })
         .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
+        .option('digestfile', { type: 'string', describe: 'also write the digest of the copied manifest to this file (as skopeo does)' })
         .example('$0 copy oci:./layout:v1 docker://localhost:5000/app:v1', 'push a layout')
         .example('ref=$($0 copy docker://localhost:5000/app:v1 oci:./out:v1)', 'pull and keep the reference'),
     handler: async (raw) => {
@@ -42,6 +43,10 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
           onProgress: progress.onProgress,
         });
         progress.finish();
+        if (argv.digestfile) {
+          const { writeFileAtomic } = await import('@ocikit/oci-image');
+          await writeFileAtomic(argv.digestfile as string, result.digest);
+        }
         if (argv.format === 'json') printJson(result);
         else printLine(result.reference);
       } finally {
