@@ -51,6 +51,8 @@ describe('docker:// inspect against a real registry', () => {
     const a = await compare(`docker://${registry.host}/demo/multilayer:1.0`);
     expect(a.Name).toBe(`${registry.host}/demo/multilayer`);
     expect([...(a.RepoTags as string[])].sort()).toEqual(['1.0', 'latest']);
+    const noTags = await compare(`docker://${registry.host}/demo/multilayer:1.0`, ['--no-tags']);
+    expect(noTags.RepoTags).toEqual([]);
   });
 
   it('agrees with skopeo on an index with --override-arch, and prints the raw index', async () => {

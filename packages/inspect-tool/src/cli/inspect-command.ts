@@ -10,12 +10,12 @@ function write(bytes: Buffer | string): Promise<void> {
 }
 
 /** skopeo's Name and RepoTags for registry references: the repository and its tags (one more request, made in parallel). */
-async function registryFields(source: ImageSource, signal: AbortSignal): Promise<InspectOptions> {
+async function registryFields(source: ImageSource, signal: AbortSignal, tags: boolean): Promise<InspectOptions> {
   if (!source.reference.startsWith('docker://')) return {};
   const { DockerImageSource, listTags } = await import('@ocikit/registry-client');
   if (!(source instanceof DockerImageSource)) return {};
   const { registry, repository } = source.ref;
-  return { name: `${registry}/${repository}`, repoTags: await listTags(source.client, repository, { signal }) };
+  return { name: `${registry}/${repository}`, repoTags: tags ? await listTags(source.client, repository, { signal }) : [] };
 }
 
 export async function run(ctx: CommandContext): Promise<void> {
@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext): Promise<void> {
       return raw ? await write(await image.rawConfig()) : printJson(await image.config());
     }
     // The tag list (registries only) is fetched while the manifest and config are.
-    const [extra] = await Promise.all([registryFields(opened.source, ctx.signal), image.manifest(), image.config()]);
+    const [extra] = await Promise.all([registryFields(opened.source, ctx.signal, !ctx.args.options['no-tags']), image.manifest(), image.config()]);
     const full = await inspectImage(image, { ...extra, digest: await opened.artifact.digest() });
     const template = ctx.str('format');
     if (template !== undefined) printLine(renderTemplate(template, full));

@@ -32,6 +32,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec & { name: CommandName }> = [
       raw: { type: 'boolean', describe: 'print the manifest (or index) bytes as stored' },
       config: { type: 'boolean', describe: 'print the image config (with --raw: its bytes as stored)' },
       format: { type: 'string', alias: 'f', describe: 'Go-template for one field, e.g. {{.Digest}} or {{json .Labels}}' },
+      'no-tags': { type: 'boolean', alias: 'n', describe: 'docker://: do not list the repository tags (RepoTags stays empty; one request less)' },
       ...SOURCE_OPTIONS,
     },
     examples: ['oci-inspect inspect oci:./layout:app', "oci-inspect inspect --format '{{.Digest}}' docker://localhost:5000/app:1"],
