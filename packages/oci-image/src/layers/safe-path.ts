@@ -1,11 +1,14 @@
 import { lstatSync, mkdirSync, readlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { OciError, UnsafePathError } from '../errors.js';
 
 const MAX_LINKS = 255;
+/** An empty or `.` component, or a leading or trailing slash. */
+const NEEDS_CLEANING = /(?:^|\/)\.?(?:\/|$)/;
 
 /** Split a tar path into clean components; `..` that climbs above the root is refused. */
 export function cleanEntryPath(path: string): string {
+  if (!path.includes('..') && !NEEDS_CLEANING.test(path)) return path;
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
@@ -45,10 +48,15 @@ export class SafeRoot {
   /** Directories already resolved and known to exist: unresolved -> resolved. */
   private readonly dirs = new Map<string, string>();
 
-  constructor(readonly root: string) {}
+  readonly root: string;
 
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** `rel` is clean (no `.`, `..` or empty components), so plain joining is enough. */
   abs(rel: string): string {
-    return rel === '' ? this.root : join(this.root, rel);
+    return rel === '' ? this.root : this.root === '/' ? `/${rel}` : `${this.root}/${rel}`;
   }
 
   /** Resolve `rel` (already cleaned) inside the root; the last component is followed only when asked. */

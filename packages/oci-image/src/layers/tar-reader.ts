@@ -111,8 +111,13 @@ class ByteReader {
   }
 }
 
+const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
+/** An empty or `.` component, or a leading or trailing slash. */
+const NEEDS_NORMALISING = /(?:^|\/)\.?(?:\/|$)/;
+
 /** `./a/b/`, `/a//b`, `a/./b` -> `a/b`; `..` is kept for the applier to judge. */
 export function normaliseEntryPath(name: string): string {
+  if (!NEEDS_NORMALISING.test(name)) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
@@ -184,8 +189,10 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
       const bodySize = type === 'file' ? (paxNumber(pax, 'size') ?? raw.size) : 0;
       const name = paxString(pax, 'path') ?? longName ?? raw.name;
       const link = paxString(pax, 'linkpath') ?? longLink ?? raw.linkname;
-      const xattrs = new Map<string, Buffer>();
-      for (const [key, value] of pax) if (key.startsWith('SCHILY.xattr.')) xattrs.set(key.slice(13), value);
+      let xattrs: Map<string, Buffer> | undefined;
+      for (const [key, value] of pax) if (key.startsWith('SCHILY.xattr.')) (xattrs ??= new Map()).set(key.slice(13), value);
+      const uname = paxString(pax, 'uname') ?? raw.uname;
+      const gname = paxString(pax, 'gname') ?? raw.gname;
       localPax = undefined;
       longName = undefined;
       longLink = undefined;
@@ -196,12 +203,13 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
         mode: raw.mode & 0o7777,
         uid: paxNumber(pax, 'uid') ?? raw.uid,
         gid: paxNumber(pax, 'gid') ?? raw.gid,
-        ...(paxString(pax, 'uname') ?? raw.uname ? { uname: paxString(pax, 'uname') ?? raw.uname } : {}),
-        ...(paxString(pax, 'gname') ?? raw.gname ? { gname: paxString(pax, 'gname') ?? raw.gname } : {}),
+        // Plain properties, no spreads: this runs once per entry of every layer.
+        uname: uname || undefined,
+        gname: gname || undefined,
         size: bodySize,
         mtime: new Date(Math.floor((paxNumber(pax, 'mtime') ?? raw.mtime) * 1000)),
-        ...(type === 'symlink' || type === 'hardlink' ? { linkname: type === 'hardlink' ? normaliseEntryPath(link) : link } : {}),
-        xattrs,
+        linkname: type === 'hardlink' ? normaliseEntryPath(link) : type === 'symlink' ? link : undefined,
+        xattrs: xattrs ?? NO_XATTRS,
         devmajor: raw.devmajor,
         devminor: raw.devminor,
         body() {
