@@ -24,3 +24,13 @@ describe('digests', () => {
     await expect(readAll(tooLong)).rejects.toMatchObject({ code: 'ERR_OCI_SIZE_MISMATCH' });
   });
 });
+
+describe('VerifyingStream.guarantees', () => {
+  it('holds only for the same digest and a known, equal size', () => {
+    const d = digestOf('abc');
+    expect(new VerifyingStream(d, 3).guarantees(d, 3)).toBe(true);
+    expect(new VerifyingStream(d, 3).guarantees(d, 4)).toBe(false);
+    expect(new VerifyingStream(d, undefined).guarantees(d, 3)).toBe(false);
+    expect(new VerifyingStream(d, 3).guarantees(digestOf('x'), 3)).toBe(false);
+  });
+});

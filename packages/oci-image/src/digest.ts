@@ -101,12 +101,21 @@ export class VerifyingStream extends Transform {
   private readonly digester: Digester;
 
   constructor(
-    private readonly expectedDigest: string,
-    private readonly expectedSize: number | undefined,
+    readonly expectedDigest: string,
+    readonly expectedSize: number | undefined,
     private readonly what = 'blob',
   ) {
     super();
     this.digester = new Digester(parseDigest(expectedDigest).algorithm);
+  }
+
+  /**
+   * Does this stream already guarantee `digest` and `size`? Then a writer
+   * that consumes it to the end need not hash the bytes a second time: the
+   * stream itself fails before its end on any mismatch.
+   */
+  guarantees(digest: string, size: number | undefined): boolean {
+    return this.expectedDigest === digest && this.expectedSize !== undefined && this.expectedSize === size;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

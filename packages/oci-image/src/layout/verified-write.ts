@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DigestingStream, parseDigest } from '../digest.js';
+import { DigestingStream, parseDigest, VerifyingStream } from '../digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../errors.js';
 import type { Descriptor } from '../types.js';
 import { streamToFileAtomic } from './atomic-file.js';
@@ -11,6 +11,11 @@ export async function writeVerifiedBlob(
   content: Readable,
   signal?: AbortSignal,
 ): Promise<void> {
+  // A verified read of the same blob (the copy engine's) is not hashed twice.
+  if (content instanceof VerifyingStream && content.guarantees(descriptor.digest, descriptor.size)) {
+    await streamToFileAtomic(path, content, () => {}, signal);
+    return;
+  }
   const hasher = new DigestingStream(parseDigest(descriptor.digest).algorithm);
   await streamToFileAtomic(
     path,
