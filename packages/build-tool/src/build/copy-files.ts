@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import {
-  chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readSync, rmSync, symlinkSync, readlinkSync,
-  writeFileSync, type Stats,
+  chmodSync, closeSync, constants, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readFileSync, readSync, rmSync, symlinkSync, readlinkSync, writeFileSync, writeSync, type Stats,
 } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -44,8 +44,34 @@ export async function ensureDir(rootfs: string, containerPath: string, owner?: {
   return host;
 }
 
-function writeEntry(hostPath: string, abs: string, stats: Stats, options: CopyOptions): void {
-  const existing = lstatOrUndefined(hostPath);
+const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const SMALL_FILE = 1024 * 1024;
+
+/** A regular file through one descriptor: no path walks for owner, mode and times. */
+function writeRegularFile(hostPath: string, abs: string, stats: Stats, options: CopyOptions): void {
+  const mode = options.chmod ?? stats.mode & 0o7777;
+  if (stats.size > SMALL_FILE) {
+    copyFileSync(abs, hostPath, constants.COPYFILE_EXCL);
+    lchownSync(hostPath, options.owner.uid, options.owner.gid);
+    chmodSync(hostPath, mode);
+    lutimesSync(hostPath, stats.atime, stats.mtime);
+    return;
+  }
+  const data = readFileSync(abs);
+  const fd = openSync(hostPath, NEW_FILE, 0o600);
+  try {
+    if (data.length) writeSync(fd, data);
+    fchownSync(fd, options.owner.uid, options.owner.gid);
+    fchmodSync(fd, mode);
+    futimesSync(fd, stats.atime, stats.mtime);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Write one entry; `fresh` means its parent was made by this copy, so nothing can be in the way. */
+function writeEntry(hostPath: string, abs: string, stats: Stats, options: CopyOptions, fresh = false): void {
+  const existing = fresh ? undefined : lstatOrUndefined(hostPath);
   if (stats.isDirectory()) {
     if (!existing?.isDirectory()) {
       if (existing) rmSync(hostPath, { force: true });
@@ -53,8 +79,8 @@ function writeEntry(hostPath: string, abs: string, stats: Stats, options: CopyOp
     }
   } else {
     if (existing) rmSync(hostPath, { recursive: existing.isDirectory(), force: true });
+    if (stats.isFile()) return writeRegularFile(hostPath, abs, stats, options);
     if (stats.isSymbolicLink()) symlinkSync(readlinkSync(abs), hostPath);
-    else if (stats.isFile()) copyFileSync(abs, hostPath);
     else return; // sockets, fifos and devices are not copied from a context
   }
   lchownSync(hostPath, options.owner.uid, options.owner.gid);
@@ -106,17 +132,24 @@ export async function copyMatches(root: SourceRoot, matches: readonly SourceMatc
     if (match.stats.isDirectory()) {
       const base = await ensureDir(rootfs, dest, options.owner);
       const hostDirs = new Map<string, string>([[match.rel, base]]);
+      // Directories this copy made itself: their children need no check for what is in the way.
+      const fresh = new Set<string>();
       for (const item of walkSource(root, match.rel)) {
         const parentRel = posix.dirname(item.rel) === '.' ? '' : posix.dirname(item.rel);
         const parentHost = hostDirs.get(parentRel);
         if (parentHost === undefined) continue;
+        const parentFresh = fresh.has(parentRel);
         let hostPath = join(parentHost, posix.basename(item.rel));
-        if (item.stats.isDirectory() && lstatOrUndefined(hostPath)?.isSymbolicLink()) {
+        const existing = parentFresh ? undefined : lstatOrUndefined(hostPath);
+        if (item.stats.isDirectory() && existing?.isSymbolicLink()) {
           // An existing link to a directory inside the image: follow it within the rootfs.
           hostPath = await resolveInRootfs(rootfs, posix.join(dest, item.rel.slice(match.rel.length)));
         }
-        writeEntry(hostPath, item.abs, item.stats, options);
-        if (item.stats.isDirectory()) hostDirs.set(item.rel, hostPath);
+        writeEntry(hostPath, item.abs, item.stats, options, parentFresh || existing === undefined);
+        if (item.stats.isDirectory()) {
+          hostDirs.set(item.rel, hostPath);
+          if (parentFresh || existing === undefined) fresh.add(item.rel);
+        }
         written++;
       }
       continue;
