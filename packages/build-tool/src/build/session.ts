@@ -1,6 +1,6 @@
 import type { StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
-import { hostPlatform, parsePlatform, type Compression, type Logger, type Platform, type Transport } from '@ocikit/oci-image';
+import { parsePlatform, type Compression, type Logger, type Platform, type Transport } from '@ocikit/oci-image';
 import { createContainer, mountContainer, removeContainer, type Store } from '@ocikit/storage';
 import { parseDockerfile, type RawInstruction } from '../dockerfile/parse.js';
 import { stageByName, type StagePlan } from '../dockerfile/stages.js';
@@ -83,15 +83,6 @@ export class BuildSession {
     return this.options.signal ? { signal: this.options.signal } : {};
   }
 
-  stepNumber(): number {
-    return this.steps + 1;
-  }
-
-  /** The step being run (1-based over the whole build). */
-  currentStep(): number {
-    return this.steps;
-  }
-
   advance(): number {
     return ++this.steps;
   }
@@ -164,8 +155,4 @@ export class BuildSession {
     for (const id of this.containers) await removeContainer(this.store, id, { force: true }).catch(() => undefined);
     this.containers.clear();
   }
-}
-
-export function defaultPlatform(platform: Platform | undefined): Platform {
-  return platform ?? hostPlatform();
 }

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import {
   applyConfigPatch, copy, createLayer, emptyImage, parseReference, withConfigFile, writeFileAtomic, appendLayers,
   type Compression, type ConfigPatch, type HistoryEntry, type ImageConfig, type Platform, type Transport,
@@ -177,11 +177,6 @@ export async function commitWorking(store: Store, idOrName: string, destination:
   } finally {
     await dispose();
   }
-}
-
-/** A host path given to copy/add: absolute, or relative to `cwd`. */
-export function hostSourceRoot(source: string, cwd: string): { dir: string; pattern: string } {
-  return isAbsolute(source) ? { dir: '/', pattern: source } : { dir: cwd, pattern: source };
 }
 
 /** Does `text` start with a transport name (oci:DIR, docker://...) rather than name a store image? */
