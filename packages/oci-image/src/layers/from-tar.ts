@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { detectCompression, loadZstd } from '../compression.js';
 import { writeLayerBlob, type CreatedLayer, type LayerWriteOptions } from './create.js';
@@ -32,7 +32,8 @@ export async function plainTar(input: Readable): Promise<Readable> {
   const found = detectCompression(first);
   if (found === 'none') return rest;
   const decoder = found === 'gzip' ? createGunzip() : new (await loadZstd()).DecompressStream();
-  return rest.pipe(decoder);
+  // pipeline, not pipe: an error on either side must reach the reader.
+  return pipeline(rest, decoder, () => {});
 }
 
 /**
