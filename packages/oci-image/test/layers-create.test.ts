@@ -160,6 +160,10 @@ describe('createLayer', async () => {
       ['a/s', 'symlink', 0, 0, undefined, '2020-01-01T00:00:00.000Z'],
     ]);
     await Promise.all([plain.dispose(), gz.dispose()]);
+    const gzipped = gzipSync(await tarOf([{ header: { name: 'big' }, body: 'q'.repeat(300_000) }]));
+    await expect(createLayerFromTar(Readable.from([gzipped.subarray(0, gzipped.length - 20)]))).rejects.toMatchObject({
+      code: expect.stringMatching(/ERR_OCI_(DECOMPRESS|LAYER_TRUNCATED)/),
+    });
   });
 });
 

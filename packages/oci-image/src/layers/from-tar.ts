@@ -1,6 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { detectCompression, loadZstd } from '../compression.js';
+import { OciError } from '../errors.js';
 import { writeLayerBlob, type CreatedLayer, type LayerWriteOptions } from './create.js';
 import { BLOCK, encodeHeader, END_OF_ARCHIVE, padding } from './tar-format.js';
 import { readLayerEntries } from './tar-reader.js';
@@ -70,6 +71,14 @@ export async function createLayerFromTar(input: Readable, options: LayerWriteOpt
     }
     yield END_OF_ARCHIVE;
   }
-  return writeLayerBlob(Readable.from(rewrite(), { objectMode: false, highWaterMark: BLOCK * 512 }), { ...options, entries: () => entries });
+  try {
+    return await writeLayerBlob(Readable.from(rewrite(), { objectMode: false, highWaterMark: BLOCK * 512 }), { ...options, entries: () => entries });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD'))) {
+      throw new OciError('ERR_OCI_DECOMPRESS', `cannot decompress the input tar: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
