@@ -1,5 +1,5 @@
 import type { ImageConfig, RuntimeSpec } from '@ocikit/oci-image';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import { imageConfigToRuntimeSpec, resolveUser } from '@ocikit/oci-image/conversion';
 import { readHardLimits, resolveRuntime, type PodContext } from '../context.js';
 import { PodError } from '../errors.js';
@@ -86,7 +86,7 @@ export async function createContainer(context: PodContext, options: CreateContai
     spec.annotations = { ...spec.annotations, 'io.ocikit.container.name': record.name };
     record.command = spec.process!.args;
     await createBundle(context.paths.bundle(id), { rootfs: options.rootfs, spec });
-    await writeFileAtomic(context.paths.record(id), Buffer.from(JSON.stringify(record, null, 2)));
+    await writeStateFile(context.paths.record(id), Buffer.from(JSON.stringify(record, null, 2)));
     return record;
   } catch (error) {
     if (record.network.netns) await tearDownNetwork(context, record).catch(() => undefined);

@@ -2,7 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeSpec } from '@ocikit/oci-image';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import { resolveUser } from '@ocikit/oci-image/conversion';
 import { resolveRuntime, type PodContext } from '../context.js';
 import { PodError, RuntimeError } from '../errors.js';
@@ -43,7 +43,7 @@ export async function execInContainer(context: PodContext, record: ContainerReco
   if (options.user) process.user = await resolveUser(options.user, record.rootfs);
   delete process.consoleSize;
   const processFile = join(context.paths.dir(record.id), `exec-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  await writeFileAtomic(processFile, Buffer.from(JSON.stringify(process)));
+  await writeStateFile(processFile, Buffer.from(JSON.stringify(process)));
   const args = ['exec', '--process', processFile, ...(options.detach ? ['--detach'] : []), record.id];
   let { file, args: argv } = runtimeCommand(runtime, args);
   if (options.tty && options.ttyHost === 'script') {

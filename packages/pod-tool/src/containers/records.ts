@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import { ContainerNotFoundError, PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';
 
@@ -109,7 +109,7 @@ export async function saveNewRecord(paths: ContainerPaths, record: ContainerReco
     }
     throw error;
   }
-  await writeFileAtomic(paths.record(record.id), Buffer.from(JSON.stringify(record, null, 2)));
+  await writeStateFile(paths.record(record.id), Buffer.from(JSON.stringify(record, null, 2)));
 }
 
 export async function readRecord(paths: ContainerPaths, id: string): Promise<ContainerRecord> {
@@ -148,7 +148,7 @@ export async function readExit(paths: ContainerPaths, id: string): Promise<ExitR
 
 export async function writeExit(paths: ContainerPaths, id: string, exitCode: number): Promise<void> {
   const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
-  await writeFileAtomic(paths.exitFile(id), Buffer.from(JSON.stringify(record)));
+  await writeStateFile(paths.exitFile(id), Buffer.from(JSON.stringify(record)));
 }
 
 export async function readPid(paths: ContainerPaths, id: string): Promise<number | undefined> {

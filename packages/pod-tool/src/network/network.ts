@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import type { PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';
@@ -66,7 +66,7 @@ export async function setUpNetwork(context: PodContext, id: string, ports: PortM
     const address = ips[0]?.address.split('/')[0] ?? '';
     // host-local hands addresses out again: forget a previous owner's MAC, or the host talks to a ghost.
     if (address) await run(ip, ['neigh', 'del', address, 'dev', BRIDGE]).catch(() => undefined);
-    await writeFileAtomic(join(context.paths.dir(id), 'network.json'), Buffer.from(JSON.stringify({ result, ports })));
+    await writeStateFile(join(context.paths.dir(id), 'network.json'), Buffer.from(JSON.stringify({ result, ports })));
     return { netns, netnsPath, ip: address };
   } catch (error) {
     await run(ip, ['netns', 'delete', netns]).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import type { PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import { createContainer } from '../containers/create.js';
@@ -78,7 +78,7 @@ export async function createPod(context: PodContext, options: CreatePodOptions =
   });
   const pod: PodRecord = { id, name, created: new Date().toISOString(), infraId: infra.id, network: options.network ?? 'none', publish: options.publish ?? [] };
   if (options.hostname) pod.hostname = options.hostname;
-  await writeFileAtomic(podFile(context, id), Buffer.from(JSON.stringify(pod, null, 2)));
+  await writeStateFile(podFile(context, id), Buffer.from(JSON.stringify(pod, null, 2)));
   await startDetached(context, infra);
   return pod;
 }

@@ -1,7 +1,7 @@
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import type { RuntimeSpec } from '@ocikit/oci-image';
-import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
+import { writeStateFile } from '../state-file.js';
 import { resolveInRootfs } from '@ocikit/oci-image/conversion';
 import { readHardLimits } from '../context.js';
 import { UnsafeRootfsError } from '../errors.js';
@@ -43,7 +43,7 @@ export async function createBundle(dir: string, options: CreateBundleOptions): P
     spec.process.rlimits = spec.process.rlimits.map((limit) => clampRlimit(limit, hard[limit.type]));
   }
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, 'config.json'), Buffer.from(JSON.stringify(spec, null, 2)));
+  await writeStateFile(join(dir, 'config.json'), Buffer.from(JSON.stringify(spec, null, 2)));
   return { dir, rootfs, spec };
 }
 
