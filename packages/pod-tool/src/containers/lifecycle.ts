@@ -50,8 +50,10 @@ export async function runAttached(context: PodContext, record: ContainerRecord, 
   options.onStart?.(proc);
   const code = await proc.exited;
   const started = (await readPid(context.paths, record.id)) !== undefined;
-  if (started) await writeExit(context.paths, record.id, code);
-  if (record.autoRemove) await removeContainer(context, record, { force: true });
+  // Someone may have removed the container (rm -f) while it ran: then there is nothing to record.
+  const removed = !existsSync(context.paths.dir(record.id));
+  if (started && !removed) await writeExit(context.paths, record.id, code);
+  if (record.autoRemove && !removed) await removeContainer(context, record, { force: true });
   if (!started) {
     throw new RuntimeError(runtime.name, `could not start container ${record.name} (exit ${code})`, code, { hint: 'see the runtime error above' });
   }
