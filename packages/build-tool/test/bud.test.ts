@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures } from '../../../test/support/fixtures.js';
-import { describeTree, ociBuild, openLayoutImage, tempDir, unpack, writeContext } from './support.js';
+import { describeTree, ociBuild, openLayoutImage, tempDir, unpack, writeContext, removeTempDirs } from './support.js';
 
 let base: string;
 let multiarch: string;
@@ -15,6 +15,8 @@ beforeAll(async () => {
   base = fx.busybox.ref;
   multiarch = fx.multiarch.ref;
 });
+
+afterAll(removeTempDirs);
 
 function bud(store: string, context: string, extra: string[] = [], env: Record<string, string> = {}, input?: string | Buffer) {
   return ociBuild(['--root', store, 'bud', '--isolation', 'chroot', ...extra, context], { env, ...(input !== undefined ? { input } : {}) });

@@ -2,12 +2,12 @@
 // vfs driver, a private store) from the same base image must give the same
 // file trees (names, types, modes, owners, sizes, contents) and configs.
 import { execFileSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures } from '../../../test/support/fixtures.js';
-import { buildah, comparableConfig, describeTree, ociBuild, tempDir, unpack, writeContext } from './support.js';
+import { buildah, comparableConfig, describeTree, ociBuild, tempDir, unpack, writeContext, removeTempDirs } from './support.js';
 
 let base: string;
 
@@ -17,6 +17,11 @@ beforeAll(async () => {
   const dir = join(tmpdir(), `ocikit-build-base-${process.pid}`);
   cpSync(fx.busybox.layout, dir, { recursive: true });
   base = `oci:${dir}:${fx.busybox.tag}`;
+});
+
+afterAll(() => {
+  removeTempDirs();
+  rmSync(join(tmpdir(), `ocikit-build-base-${process.pid}`), { recursive: true, force: true });
 });
 
 interface Case {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures } from '../../../test/support/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
-import { ociBuild, tempDir, writeContext } from './support.js';
+import { ociBuild, tempDir, writeContext, removeTempDirs } from './support.js';
 
 let registry: RunningRegistry;
 
@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await registry?.stop();
 });
 

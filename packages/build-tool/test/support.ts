@@ -2,7 +2,7 @@
 // buildah, unpack an image of an OCI layout and describe its file tree.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,23 @@ import { applyLayer, ociTransport, readImage, type ImageConfig } from '@ocikit/o
 const here = dirname(fileURLToPath(import.meta.url));
 export const CLI = join(here, '..', 'bin', 'oci-build.js');
 
+const made: string[] = [];
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `ocikit-build-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ocikit-build-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Unmount whatever a test left mounted under its temp dirs (working containers), then remove them. */
+export function removeTempDirs(): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => made.some((dir) => point.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mounts) spawnSync('umount', [point]);
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Write files of a build context: path -> content. */

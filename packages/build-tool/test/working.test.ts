@@ -1,15 +1,17 @@
 // The buildah-style step-by-step commands, through the built CLI.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures } from '../../../test/support/fixtures.js';
-import { ociBuild, tempDir, unpack, writeContext } from './support.js';
+import { ociBuild, tempDir, unpack, writeContext, removeTempDirs } from './support.js';
 
 let base: string;
 
 beforeAll(async () => {
   base = (await buildFixtures()).busybox.ref;
 });
+
+afterAll(removeTempDirs);
 
 describe('working containers', () => {
   it('from, mount, copy, add, config, run, commit, containers, inspect, rm', async () => {
