@@ -111,6 +111,10 @@ describe('Dockerfile features', () => {
       'hi ${WHO}',
       'EOT',
       'RUN ["sh", "-c", "echo exec form  kept > /exec"]',
+      'RUN <<SCRIPT',
+      '#!/bin/sh -e',
+      'echo "script ran as $0" > /script-out',
+      'SCRIPT',
       'RUN cat <<EOF > /from-cat',
       'inline',
       'EOF',
@@ -127,6 +131,8 @@ describe('Dockerfile features', () => {
     expect(readFileSync(join(rootfs, 'literal.txt'), 'utf8')).toBe('hi ${WHO}\n');
     expect(readFileSync(join(rootfs, 'from-cat'), 'utf8')).toBe('inline\n');
     expect(readFileSync(join(rootfs, 'exec'), 'utf8')).toBe('exec form kept\n');
+    expect(readFileSync(join(rootfs, 'script-out'), 'utf8')).toBe('script ran as /.ocikit-heredoc-script\n');
+    expect(existsSync(join(rootfs, '.ocikit-heredoc-script'))).toBe(false);
   });
 
   it('-f - with a context tar on stdin is refused; -f - alone and a context tar on stdin each work', async () => {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { diffTrees, layerOfChanges, resolveUser, walkTree, type HistoryEntry, type ImageConfig, type TreeNode } from '@ocikit/oci-image';
 import { createContainer, mountContainer, removeContainer, type ContainerRecord } from '@ocikit/storage';
@@ -16,6 +16,9 @@ import { runInRootfs, type RunMountSpec } from './runner.js';
 import { cleanSource, digestSources, hasGlob, matchSources, type SourceRoot } from './sources.js';
 import type { BuildSession } from './session.js';
 import { commitToStore, configOf } from '../working/images.js';
+
+/** Where a `RUN <<EOF` script with a #! line is mounted for its run. */
+const HEREDOC_SCRIPT = '/.ocikit-heredoc-script';
 
 export interface StageResult {
   digest: string;
@@ -207,7 +210,10 @@ export class StageRunner {
     const shell = shellOf(this.config);
     let argv: string[];
     const onlyMarkers = raw.heredocs.length > 0 && /^(\s*<<-?["']?[A-Za-z_][A-Za-z0-9_]*["']?)+\s*$/.test(raw.args);
-    if (onlyMarkers) argv = [...shell, raw.heredocs.map((h) => h.body).join('')];
+    // A lone heredoc that starts with #! is a script run by its own interpreter (BuildKit does the same).
+    const script = onlyMarkers && raw.heredocs.length === 1 && raw.heredocs[0]?.body.startsWith('#!') ? raw.heredocs[0].body : undefined;
+    if (script !== undefined) argv = [HEREDOC_SCRIPT];
+    else if (onlyMarkers) argv = [...shell, raw.heredocs.map((h) => h.body).join('')];
     else if (raw.heredocs.length) argv = [...shell, `${raw.args}\n${raw.heredocs.map((h) => `${h.body}${h.name}\n`).join('')}`];
     else argv = commandArgv(decoded.command, shell);
     const env = this.runEnv();
@@ -215,8 +221,14 @@ export class StageRunner {
     const command = raw.heredocs.length ? `${raw.args} ${raw.heredocs.map((h) => h.body.trim()).join(' ')}` : 'exec' in decoded.command ? JSON.stringify(argv) : decoded.command.shell;
     const text = `/bin/sh -c ${'exec' in decoded.command && !raw.heredocs.length ? JSON.stringify(argv) : argv[argv.length - 1]}`;
     const extra = JSON.stringify({ env, mounts: decoded.mounts, network, user: this.config.config?.User ?? '', wd: this.config.config?.WorkingDir ?? '' });
-    return this.fsStep(`RUN ${text}`, extra, async (rootfs) => {
+    return this.fsStep(`RUN ${script !== undefined ? `<<${raw.heredocs[0]?.name} ${script}` : text}`, extra, async (rootfs) => {
       const mounts = await this.runMounts(decoded.mounts);
+      let scriptFile: string | undefined;
+      if (script !== undefined) {
+        scriptFile = join(this.session.store.paths.tmp, `heredoc-${randomBytes(8).toString('hex')}`);
+        await writeFile(scriptFile, script, { mode: 0o755 });
+        mounts.push({ type: 'bind', source: scriptFile, target: HEREDOC_SCRIPT, readonly: true });
+      }
       const code = await runInRootfs({
         rootfs,
         argv,
@@ -229,7 +241,7 @@ export class StageRunner {
         ...(this.session.runtime ? { runtime: this.session.runtime } : {}),
         ...(this.session.runStdio ? { stdio: this.session.runStdio } : {}),
         ...this.session.signalOption(),
-      });
+      }).finally(() => (scriptFile ? rm(scriptFile, { force: true }) : undefined));
       if (code !== 0) throw new StepFailedError(`step ${this.stepNo} (${this.session.file}:${raw.line})`, command, code);
     });
   }
