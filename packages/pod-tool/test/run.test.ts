@@ -110,6 +110,19 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
     expect((await ociPod([...base, 'rm', 'talker'])).code).toBe(0);
   });
 
+  it('removes a detached --rm container once it ends', async () => {
+    const started = await ociPod([...base, 'run', '-d', '--rm', '--name', 'brief', '--rootfs', rootfs, 'sh', '-c', 'sleep 0.2']);
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    let left = 'brief';
+    for (let i = 0; i < 100 && left; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = (await ociPod([...base, 'ps', '-a', '-q'])).stdout.trim();
+    }
+    expect(left).toBe('');
+    expect(hostTraces(id, join(dir, 'run'))).toEqual([]);
+  });
+
   it('kills with SIGKILL when the stop timeout passes', async () => {
     const started = await ociPod([...base, 'run', '-d', '--name', 'stubborn', '--rootfs', rootfs, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
     expect(started.code).toBe(0);
