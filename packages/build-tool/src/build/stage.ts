@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { diffTrees, layerOfChanges, resolveUser, walkTree, type HistoryEntry, type ImageConfig, type TreeNode } from '@ocikit/oci-image';
 import { createContainer, mountContainer, removeContainer, type ContainerRecord } from '@ocikit/storage';
 import { expandOrThrow, lookupIn } from '../dockerfile/args.js';
-import { decodeInstruction, type Decoded, type RunMount } from '../dockerfile/instructions.js';
+import { decodeInstruction, type Decoded } from '../dockerfile/instructions.js';
 import type { RawInstruction } from '../dockerfile/parse.js';
 import { expandWord } from '../dockerfile/shell-lex.js';
 import type { StagePlan } from '../dockerfile/stages.js';
@@ -12,8 +12,9 @@ import { BuildError, SourceNotFoundError, StepFailedError } from '../errors.js';
 import { stepKey } from './cache.js';
 import { applyMetadata, commandArgv, DEFAULT_PATH, envMap, resolveWorkdir, shellOf } from './config-ops.js';
 import { copyMatches, ensureDir, writeHeredocFile } from './copy-files.js';
-import { runInRootfs, type RunMountSpec } from './runner.js';
-import { cleanSource, digestSources, hasGlob, matchSources, type SourceRoot } from './sources.js';
+import { runInRootfs } from './runner.js';
+import { resolveRunMounts } from './run-mounts.js';
+import { digestSources, hasGlob, matchSources, type SourceRoot } from './sources.js';
 import type { BuildSession } from './session.js';
 import { commitToStore, configOf } from '../working/images.js';
 
@@ -222,7 +223,7 @@ export class StageRunner {
     const text = `/bin/sh -c ${'exec' in decoded.command && !raw.heredocs.length ? JSON.stringify(argv) : argv[argv.length - 1]}`;
     const extra = JSON.stringify({ env, mounts: decoded.mounts, network, user: this.config.config?.User ?? '', wd: this.config.config?.WorkingDir ?? '' });
     return this.fsStep(`RUN ${script !== undefined ? `<<${raw.heredocs[0]?.name} ${script}` : text}`, extra, async (rootfs) => {
-      const mounts = await this.runMounts(decoded.mounts);
+      const mounts = await resolveRunMounts(this.session, decoded.mounts, this.config.config?.WorkingDir || '/', this.plan.index);
       let scriptFile: string | undefined;
       if (script !== undefined) {
         scriptFile = join(this.session.store.paths.tmp, `heredoc-${randomBytes(8).toString('hex')}`);
@@ -244,31 +245,6 @@ export class StageRunner {
       }).finally(() => (scriptFile ? rm(scriptFile, { force: true }) : undefined));
       if (code !== 0) throw new StepFailedError(`step ${this.stepNo} (${this.session.file}:${raw.line})`, command, code);
     });
-  }
-
-  private async runMounts(mounts: readonly RunMount[]): Promise<RunMountSpec[]> {
-    const out: RunMountSpec[] = [];
-    for (const m of mounts) {
-      const target = posix.isAbsolute(m.target) ? m.target : posix.join(this.config.config?.WorkingDir || '/', m.target);
-      if (m.type === 'tmpfs') out.push({ type: 'tmpfs', target, readonly: false });
-      else if (m.type === 'cache') {
-        const id = createHash('sha256').update(m.id ?? target).digest('hex').slice(0, 32);
-        const dir = join(this.session.store.root, 'build-cache-mounts', id);
-        await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
-        out.push({ type: 'bind', source: dir, target, readonly: m.readonly });
-      } else if (m.type === 'secret') {
-        const source = this.session.secrets[m.id ?? posix.basename(target)];
-        if (!source) {
-          if (m.required) throw new BuildError('ERR_BUILD_SECRET', `secret ${JSON.stringify(m.id)} was not given`, { hint: 'pass --secret id=ID,src=FILE' });
-          continue;
-        }
-        out.push({ type: 'bind', source, target, readonly: true });
-      } else {
-        const root = m.from ? await this.session.sourceRootOf(m.from, this.plan.index) : this.session.contextRoot();
-        out.push({ type: 'bind', source: join(root.dir, cleanSource(m.source ?? '')), target, readonly: m.readonly });
-      }
-    }
-    return out;
   }
 
   private async copyStep(raw: RawInstruction, decoded: Extract<Decoded, { kind: 'COPY' | 'ADD' }>): Promise<boolean> {
