@@ -205,6 +205,11 @@ describe('Dockerfile features', () => {
     const { rootfs } = await unpack(join(out, 'l'), 'j');
     expect(readFileSync(join(rootfs, 'out/left'), 'utf8')).toBe('left\n');
     expect(readFileSync(join(rootfs, 'out/right'), 'utf8')).toBe('right\n');
+    const failing = writeContext(tempDir('ctx'), { Dockerfile: dockerfile.replace('echo right > /right', 'exit 9') });
+    const bad = bud(join(out, 'store'), failing, ['-q', '--jobs', '2', '-t', `oci:${join(out, 'l')}:bad`]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/ERR_BUILD_RUN_FAILED: step \d+ \(Dockerfile:4\): "exit 9" exited with code 9/);
+    expect(bad.stdout).toBe('');
   });
 
   it('--platform picks the base from an index and sets TARGETARCH', async () => {
