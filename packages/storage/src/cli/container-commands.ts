@@ -7,7 +7,7 @@ type Args<T> = GlobalArgs & T;
 export function containerCommands(parser: Argv): Argv {
   return parser
     .command(cmd(
-      'create IMAGE',
+      'create <IMAGE>',
       'create a container from an image (of the store, or any local transport: pulled first); prints its id',
       (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).option('name', { type: 'string', describe: 'container name' }),
       async (args: Args<{ IMAGE: string; name?: string }>) => {
@@ -30,7 +30,7 @@ export function containerCommands(parser: Argv): Argv {
       printLine(table(['CONTAINER ID', 'NAME', 'IMAGE', 'DRIVER', 'MOUNTS', 'CREATED'], rows.map((c) => [c.id.slice(0, 12), c.name, c.image.replace(/^sha256:/, '').slice(0, 40), c.driver, String(c.mounts), c.created])));
     }))
     .command(cmd(
-      'mount ID',
+      'mount <ID>',
       'mount a container filesystem (counted); prints the mount point',
       (y) => y.positional('ID', { type: 'string', demandOption: true }),
       async (args: Args<{ ID: string }>) => {
@@ -41,7 +41,7 @@ export function containerCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      ['umount ID', 'unmount ID'],
+      ['umount <ID>', 'unmount <ID>'],
       'drop one user of a mount; the last one unmounts',
       (y) => y.positional('ID', { type: 'string', demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount whatever the count' }),
       async (args: Args<{ ID: string; force?: boolean }>) => {
@@ -64,7 +64,7 @@ export function containerCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'diff ID',
+      'diff <ID>',
       'what a container changed: A added, C changed, D deleted',
       (y) => y.positional('ID', { type: 'string', demandOption: true }),
       async (args: Args<{ ID: string }>) => {
@@ -76,7 +76,7 @@ export function containerCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'commit ID DEST',
+      'commit <ID> <DEST>',
       'write the container changes as a new layer on its image, to storage:NAME (or NAME) or any transport; prints the reference',
       (y) =>
         y
@@ -107,7 +107,7 @@ export function containerCommands(parser: Argv): Argv {
       },
     ))
     .command(cmd(
-      'export ID',
+      'export <ID>',
       'write the container filesystem as a tar to stdout (or --output FILE)',
       (y) => y.positional('ID', { type: 'string', demandOption: true }).option('output', { type: 'string', alias: 'o', describe: 'file to write' }),
       async (args: Args<{ ID: string; output?: string }>) => {

@@ -13,7 +13,7 @@ export function imageCommands(parser: Argv): Argv {
       printLine(table(['IMAGE ID', 'NAMES', 'SIZE', 'CREATED'], images.map((i) => [shortId(i.id), i.names.join(',') || '<none>', humanSize(i.size), i.created ?? ''])));
     }))
     .command(cmd(
-      'pull SOURCE [NAME]',
+      'pull <SOURCE> [NAME]',
       'copy an image of another transport (oci:DIR:TAG, oci-archive:FILE, dir:DIR) into the store',
       (y) => y.positional('SOURCE', { type: 'string', demandOption: true }).positional('NAME', { type: 'string' }),
       async (args: Args<{ SOURCE: string; NAME?: string }>) => {
