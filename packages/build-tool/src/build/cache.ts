@@ -22,6 +22,9 @@ export class LayerCache {
     this.dir = join(store.root, 'build-cache');
   }
 
+  /** Manifest digests index.json lists, read once per build: a cached image must still be named there (prune --dangling removes it). */
+  private indexed: Promise<Set<string>> | undefined;
+
   async get(key: string): Promise<string | undefined> {
     let digest: string;
     try {
@@ -29,11 +32,14 @@ export class LayerCache {
     } catch {
       return undefined;
     }
+    this.indexed ??= this.store.layout.readIndex().then((index) => new Set(index.manifests.map((d) => d.digest)));
+    if (!(await this.indexed).has(digest)) return undefined;
     return (await stat(this.store.layout.blobPath(digest)).then((s) => s.isFile(), () => false)) ? digest : undefined;
   }
 
   async set(key: string, digest: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(join(this.dir, key), `${digest}\n`);
+    if (this.indexed) (await this.indexed).add(digest);
   }
 }
