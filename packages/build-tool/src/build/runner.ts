@@ -84,7 +84,17 @@ function userSpec(user: RuntimeUser): string {
   return `${user.uid}:${user.gid}`;
 }
 
-async function runChroot(request: RunRequest): Promise<number> {
+/** With the host's network, the host's name resolution too (read-only, for the run only), as the OCI path does. */
+function hostNetworkFiles(request: RunRequest): RunMountSpec[] {
+  if (request.network === 'none') return [];
+  const taken = new Set(request.mounts.map((m) => m.target));
+  return ['/etc/resolv.conf', '/etc/hosts']
+    .filter((file) => existsSync(file) && !taken.has(file))
+    .map((file) => ({ type: 'bind' as const, source: file, target: file, readonly: true }));
+}
+
+async function runChroot(original: RunRequest): Promise<number> {
+  const request = { ...original, mounts: [...original.mounts, ...hostNetworkFiles(original)] };
   const { rootfs } = request;
   const fileTargets = await Promise.all(request.mounts.map(async (m) => m.type === 'bind' && m.source !== undefined && (await stat(m.source)).isFile()));
   const { resolved, created } = await prepareTargets(rootfs, [
