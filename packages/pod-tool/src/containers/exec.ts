@@ -25,7 +25,7 @@ export interface ExecOptions {
 }
 
 /**
- * Run another process in a running container (runtime exec), with the
+ * Run another proc in a running container (runtime exec), with the
  * container's own capabilities, rlimits and no-new-privileges; returns its
  * exit code.
  */
@@ -35,15 +35,15 @@ export async function execInContainer(context: PodContext, record: ContainerReco
   if (state.status !== 'running') throw new PodError('ERR_POD_NOT_RUNNING', `container ${record.name} is not running`);
   const runtime = await resolveRuntime(context, record.runtime);
   const spec = JSON.parse(await readFile(join(context.paths.bundle(record.id), 'config.json'), 'utf8')) as RuntimeSpec;
-  const process = { ...spec.process! };
-  process.args = options.command;
-  process.env = mergeEnv(process.env ?? [], options.env ?? []);
-  process.terminal = options.tty ?? false;
-  if (options.workdir) process.cwd = options.workdir;
-  if (options.user) process.user = await resolveUser(options.user, record.rootfs);
-  delete process.consoleSize;
+  const proc = { ...spec.process! };
+  proc.args = options.command;
+  proc.env = mergeEnv(proc.env ?? [], options.env ?? []);
+  proc.terminal = options.tty ?? false;
+  if (options.workdir) proc.cwd = options.workdir;
+  if (options.user) proc.user = await resolveUser(options.user, record.rootfs);
+  delete proc.consoleSize;
   const processFile = join(context.paths.dir(record.id), `exec-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  await writeStateFile(processFile, Buffer.from(JSON.stringify(process)));
+  await writeStateFile(processFile, Buffer.from(JSON.stringify(proc)));
   const args = ['exec', '--process', processFile, ...(options.detach ? ['--detach'] : []), record.id];
   let { file, args: argv } = runtimeCommand(runtime, args);
   if (options.tty && options.ttyHost === 'script') {

@@ -61,12 +61,12 @@ export function generatePod(name: string, containers: GenerateInput[], options: 
   const annotations: Record<string, string> = {};
   const kubeContainers = containers.map(({ record, spec }) => {
     const cname = kubeName(record.name);
-    const process = spec.process!;
-    const container: KubeContainer = { name: cname, image: record.image, command: [...process.args] };
+    const proc = spec.process!;
+    const container: KubeContainer = { name: cname, image: record.image, command: [...proc.args] };
     if (record.rootfsSource === 'dir') annotations[`${ROOTFS_ANNOTATION_PREFIX}${cname}`] = 'true';
     if (container.command?.[0] === '/run/ocikit-init') container.command = container.command.slice(2);
-    if (process.cwd && process.cwd !== '/') container.workingDir = process.cwd;
-    const env = (process.env ?? []).filter((e) => !BASE_ENV.has(e)).map((e) => ({ name: e.split('=')[0]!, value: e.slice(e.indexOf('=') + 1) }));
+    if (proc.cwd && proc.cwd !== '/') container.workingDir = proc.cwd;
+    const env = (proc.env ?? []).filter((e) => !BASE_ENV.has(e)).map((e) => ({ name: e.split('=')[0]!, value: e.slice(e.indexOf('=') + 1) }));
     if (env.length) container.env = env;
     const ports = [...(record.network.ports ?? []), ...(options.publish ?? [])];
     if (ports.length) {
@@ -105,16 +105,16 @@ function isUserMount(destination: string, type: string | undefined, source: stri
 }
 
 function securityContext(spec: RuntimeSpec): KubeContainer['securityContext'] {
-  const process = spec.process!;
-  const caps = new Set(process.capabilities?.bounding ?? DEFAULT_CAPABILITIES);
+  const proc = spec.process!;
+  const caps = new Set(proc.capabilities?.bounding ?? DEFAULT_CAPABILITIES);
   const strip = (c: string) => c.replace(/^CAP_/, '');
   const add = [...caps].filter((c) => !DEFAULT_CAPABILITIES.includes(c)).map(strip);
   const drop = DEFAULT_CAPABILITIES.filter((c) => !caps.has(c)).map(strip);
   const context: NonNullable<KubeContainer['securityContext']> = {};
-  if (process.user.uid !== 0) context.runAsUser = process.user.uid;
-  if (process.user.gid !== 0) context.runAsGroup = process.user.gid;
+  if (proc.user.uid !== 0) context.runAsUser = proc.user.uid;
+  if (proc.user.gid !== 0) context.runAsGroup = proc.user.gid;
   if (spec.root?.readonly) context.readOnlyRootFilesystem = true;
-  if (process.noNewPrivileges) context.allowPrivilegeEscalation = false;
+  if (proc.noNewPrivileges) context.allowPrivilegeEscalation = false;
   if (add.length || drop.length) context.capabilities = { ...(add.length ? { add } : {}), ...(drop.length ? { drop } : {}) };
   return context;
 }

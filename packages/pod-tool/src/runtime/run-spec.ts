@@ -44,23 +44,23 @@ export interface RunSpecOptions {
  */
 export function buildRunSpec(defaults: RuntimeSpec, image: RuntimeSpec | undefined, imageEntrypoint: string[], options: RunSpecOptions): RuntimeSpec {
   const spec: RuntimeSpec = structuredClone(defaults);
-  const process = spec.process!;
+  const proc = spec.process!;
   const imageProcess = image?.process;
   const imageArgs = imageProcess?.args ?? [];
   const imageCmd = imageArgs.slice(imageEntrypoint.length);
   const entrypoint = options.entrypoint ?? imageEntrypoint;
   // podman: a new entrypoint drops the image's Cmd; a new command replaces Cmd only.
   const cmd = options.command?.length ? options.command : options.entrypoint ? [] : imageCmd;
-  process.args = [...entrypoint, ...cmd];
-  if (process.args.length === 0) throw new PodError('ERR_POD_NO_COMMAND', 'no command given and the image has none', { hint: 'append a command after the image' });
-  process.env = mergeEnv(process.env ?? [], imageProcess?.env ?? [], options.env ?? []);
-  process.cwd = options.workdir ?? (imageProcess?.cwd || '/');
-  process.user = options.user ?? imageProcess?.user ?? { uid: 0, gid: 0 };
-  process.terminal = options.terminal ?? false;
-  if (process.terminal && !process.env.some((e) => e.startsWith('TERM='))) process.env.push('TERM=xterm');
-  if (options.noNewPrivileges) process.noNewPrivileges = true;
+  proc.args = [...entrypoint, ...cmd];
+  if (proc.args.length === 0) throw new PodError('ERR_POD_NO_COMMAND', 'no command given and the image has none', { hint: 'append a command after the image' });
+  proc.env = mergeEnv(proc.env ?? [], imageProcess?.env ?? [], options.env ?? []);
+  proc.cwd = options.workdir ?? (imageProcess?.cwd || '/');
+  proc.user = options.user ?? imageProcess?.user ?? { uid: 0, gid: 0 };
+  proc.terminal = options.terminal ?? false;
+  if (proc.terminal && !proc.env.some((e) => e.startsWith('TERM='))) proc.env.push('TERM=xterm');
+  if (options.noNewPrivileges) proc.noNewPrivileges = true;
   if (options.initBinary) {
-    process.args = [INIT_PATH, '--', ...process.args];
+    proc.args = [INIT_PATH, '--', ...proc.args];
     spec.mounts!.push({ destination: INIT_PATH, type: 'bind', source: options.initBinary, options: ['bind', 'ro', 'nosuid', 'nodev'] });
   }
   applyCapabilities(spec, options.capAdd ?? [], options.capDrop ?? []);
