@@ -49,6 +49,8 @@ describe('oci-image CLI on bad input', async () => {
     expectOneLineError(ociImage('manifest', '--platform', 'linux', `oci:${good}:ok`), /ERR_OCI_REFERENCE: .*platform/);
     expectOneLineError(ociImage('config', 'set', `oci:${good}:ok`, '--env', 'NOEQUALS'), /ERR_OCI_USAGE: --env takes KEY=VALUE/, 2);
     expectOneLineError(ociImage('ls', join(root, 'not-a-layout')), /ERR_OCI_LAYOUT: .*not an OCI image layout/);
+    expectOneLineError(ociImage('copy', `oci-archive:${join(root, 'missing.tar')}`, `oci:${root}/x:y`), /ERR_OCI_LAYOUT: cannot read the archive: ENOENT/);
+    expectOneLineError(ociImage('copy', `dir:${join(root, 'missing-dir')}`, `oci:${root}/x:y`), /ERR_OCI_LAYOUT: .*no manifest.json/);
   });
 
   it('malformed JSON, schema-invalid manifests, unknown media types', async () => {

@@ -14,6 +14,8 @@ export async function extractLayoutTar(input: Readable, into: string): Promise<v
   const { extract } = await import('tar-stream');
   const ex = extract();
   const done = pipeline(input, ex);
+  // Awaited after the loop; the loop may stop first (a bad entry, a missing file).
+  done.catch(() => {});
   try {
     for await (const entry of ex) {
       const name = entry.header.name.replace(/^\.\//, '').replace(/\/+$/, '');
