@@ -9,7 +9,8 @@ const report = (line: string) => {
   reported = true;
   process.stdout.write(`${line}\n`, () => process.stdout.destroy());
 };
-monitorContainer({ runroot: runroot!, id: id!, searchPath: searchPath!, cniPath: cniPath!, execPath: process.execPath, report }).catch((error: Error) => {
+monitorContainer({ runroot: runroot!, id: id!, searchPath: searchPath!, cniPath: cniPath!, execPath: process.execPath, report, onError: (error) => process.stderr.write(`${new Date().toISOString()} ${(error as Error)?.stack ?? error}\n`) }).catch((error: Error) => {
   report(`error ${error.message.split('\n')[0]}`);
+  process.stderr.write(`${new Date().toISOString()} ${error.stack ?? error.message}\n`);
   process.exitCode = 1;
 });

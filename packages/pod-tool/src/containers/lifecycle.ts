@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveRuntime, type PodContext } from '../context.js';
 import { PodError, RuntimeError } from '../errors.js';
@@ -81,7 +82,10 @@ export function monitorScript(): string {
  */
 export async function startDetached(context: PodContext, record: ContainerRecord): Promise<number> {
   const args = [monitorScript(), context.paths.runroot, record.id, context.searchPath, context.cniPath];
-  const child = spawn(context.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  // The monitor's own errors go to monitor.log beside the container's log.
+  const errors = openSync(join(context.paths.dir(record.id), 'monitor.log'), 'a');
+  const child = spawn(context.execPath, args, { detached: true, stdio: ['ignore', 'pipe', errors] });
+  closeSync(errors);
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.once('error', reject);

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { createContext, resolveRuntime } from '../context.js';
 import { startContainer } from '../runtime/run.js';
-import { lastLine } from '../runtime/runtime.js';
+import { lastLine, runtimeState } from '../runtime/runtime.js';
 import { removeContainer } from './lifecycle.js';
 import { pipeToLog } from './log-format.js';
 import { readPid, readRecord, writeExit } from './records.js';
@@ -14,6 +14,8 @@ export interface MonitorOptions {
   execPath: string;
   /** Where to report "started PID" or "error MESSAGE", once. */
   report: (line: string) => void;
+  /** Problems after the report (cleanup of a --rm container): the monitor has no one else to tell. */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -40,7 +42,8 @@ export async function monitorContainer(options: MonitorOptions): Promise<number>
   const exited = proc.exited.then((code) => ({ code }));
   for (;;) {
     const pid = await readPid(context.paths, record.id);
-    if (pid) {
+    // runc run writes the pid file at create, before start: report once the process runs.
+    if (pid && (await runtimeState(runtime, record.id))?.status !== 'created') {
       options.report(`started ${pid}`);
       reported = true;
       break;
@@ -54,6 +57,6 @@ export async function monitorContainer(options: MonitorOptions): Promise<number>
   const started = reported || (await readPid(context.paths, record.id)) !== undefined;
   if (!reported) options.report(started ? `started 0` : `error ${lastLine(stderrTail) || `runtime exited with ${code}`}`);
   if (started) await writeExit(context.paths, record.id, code);
-  if (record.autoRemove) await removeContainer(context, record, { force: true }).catch(() => undefined);
+  if (record.autoRemove) await removeContainer(context, record, { force: true }).catch((error: unknown) => options.onError?.(error));
   return code;
 }
