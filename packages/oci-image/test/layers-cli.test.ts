@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures, copyLayout, expectedMultiLayerTree, readTree } from '../../../test/support/fixtures.js';
@@ -71,6 +71,20 @@ describe('oci-image layer, unpack and repack commands', async () => {
     const tarFile = join(base, 'layer.tar');
     writeFileSync(tarFile, await tarOf([{ header: { name: 'from-file' }, body: 'x' }]));
     expect(ociImage('layer', 'add', `oci:${layout}:${fx.busybox.tag}`, tarFile).status).toBe(0);
+  });
+
+  it('unpack makes a bundle that runc runs', async () => {
+    const bundle = join(base, 'runc-bundle');
+    const result = ociImage('unpack', fx.busybox.ref, bundle);
+    expect(result.status, result.stderr).toBe(0);
+    const configPath = join(bundle, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    expect(config.process.args).toEqual(['/bin/sh']);
+    config.process.args = ['/bin/sh', '-c', 'echo hello from the bundle; ls /tmp/..'];
+    writeFileSync(configPath, JSON.stringify(config));
+    const ran = run('runc', ['run', '--bundle', bundle, `ocikit-layers-test-${process.pid}`]);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/hello from the bundle/);
   });
 
   it('unpack and repack fail with one clear line', async () => {
