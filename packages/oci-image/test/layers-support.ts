@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,5 +80,20 @@ export function listAll(root: string): string[] {
     }
   };
   visit(root, '');
+  return out;
+}
+
+/** Extended attributes of every path below root (base64 values), as getfattr reports them. */
+export function xattrsOfTree(root: string): Record<string, Record<string, string>> {
+  const dump = execFileSync('getfattr', ['-R', '-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', root], { encoding: 'utf8' });
+  const out: Record<string, Record<string, string>> = {};
+  let file = '';
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('# file: ')) file = line.slice(8).slice(root.length + 1);
+    else if (line.includes('=') && !line.startsWith('security.selinux')) {
+      const at = line.indexOf('=');
+      (out[file] ??= {})[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
   return out;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ociTransport, readImage, unpack } from '@ocikit/oci-image';
 import { buildFixtures, expectedMultiLayerTree, readTree } from '../../../test/support/fixtures.js';
 import { mustRun, ociImage, tempDir } from './support.js';
-import { summariseTree } from './layers-support.js';
+import { summariseTree, xattrsOfTree } from './layers-support.js';
 
 /** Every kind of entry, owner and mode a layer carries. */
 function populateRich(root: string): void {
@@ -31,6 +31,8 @@ function populateRich(root: string): void {
   symlinkSync('../etc/passwd', at('private/rel-link'));
   symlinkSync('nowhere/at/all', at('dangling'));
   linkSync(at('su'), at('su-hard'));
+  execFileSync('setfattr', ['-n', 'security.capability', '-v', '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=', at('su')]);
+  execFileSync('setfattr', ['-n', 'user.binary', '-v', '0sAP+AwyhkAA==', at('etc/passwd')]);
   mkdirSync(at(`deep/${'d'.repeat(90)}`), { recursive: true });
   writeFileSync(at(`deep/${'d'.repeat(90)}/${'f'.repeat(120)}`), 'long');
   writeFileSync(at('ünïcödé'), 'unicode');
@@ -98,6 +100,9 @@ describe('umoci interop', async () => {
     const ours = await ourUnpack(layout, 't', join(base, 'umoci-made-ours'));
     expect(ours).toEqual(theirs);
     expect(ours).toEqual(summariseTree(join(work, 'rootfs')));
+    const xattrs = xattrsOfTree(join(base, 'umoci-made-ours', 'rootfs'));
+    expect(xattrs['su']).toEqual({ 'security.capability': '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=' });
+    expect(xattrs).toEqual(xattrsOfTree(join(base, 'umoci-made-umoci', 'rootfs')));
   });
 
   it('umoci unpacks images we made (layer add, unpack, repack with whiteouts) to the tree we unpack', async () => {
@@ -121,6 +126,9 @@ describe('umoci interop', async () => {
     const theirs = umociUnpack(layout, 'second', join(base, 'ours-made-umoci'));
     expect(theirs).toEqual(summariseTree(join(bundle, 'rootfs')));
     expect(await ourUnpack(layout, 'second', join(base, 'ours-made-ours'))).toEqual(theirs);
+    const xattrs = xattrsOfTree(join(base, 'ours-made-umoci', 'rootfs'));
+    expect(xattrs['etc/passwd']).toEqual({ 'user.binary': '0sAP+AwyhkAA==' });
+    expect(xattrs).toEqual(xattrsOfTree(join(base, 'ours-made-ours', 'rootfs')));
     // A second repack after more changes builds on the first one.
     writeFileSync(join(bundle, 'rootfs/third'), 'third');
     const again = ociImage('repack', bundle, `oci:${layout}:third`, '--format', 'json');
