@@ -25,6 +25,19 @@ const ALLOWED_DEPENDENCIES: Record<string, string[]> = {
   'inspect-tool': ['oci-image', 'storage', 'registry-client'],
 };
 
+/**
+ * Optional peers a CLI may load at run time, never the library: the
+ * oci-registry bin handles storage: references when @ocikit/storage is
+ * installed beside it (docs/architecture-decisions.md). Declared as an
+ * optional peerDependency, imported only under src/cli.
+ */
+const OPTIONAL_CLI_PEERS: Record<string, string[]> = { 'registry-client': ['storage'] };
+
+function isOptionalPeer(pkg: PackageJson, folder: string, dep: string): boolean {
+  const meta = (pkg as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }).peerDependenciesMeta;
+  return (OPTIONAL_CLI_PEERS[folder] ?? []).includes(dep) && pkg.peerDependencies?.[`${SCOPE}${dep}`] !== undefined && meta?.[`${SCOPE}${dep}`]?.optional === true;
+}
+
 /** ARCHITECTURE.md: the one CLI of each package. */
 const BIN_NAMES: Record<string, string> = {
   'oci-image': 'oci-image',
@@ -92,9 +105,10 @@ describe('package dependency graph (ARCHITECTURE.md)', () => {
   it('every package depends only downward, and the real graph is acyclic', () => {
     const actual: Record<string, string[]> = {};
     for (const folder of folders) {
-      const deps = ocikitDependencies(packageJson(folder), ALL_SECTIONS);
+      const pkg = packageJson(folder);
+      const deps = ocikitDependencies(pkg, ALL_SECTIONS);
       actual[folder] = deps;
-      const forbidden = deps.filter((dep) => !(ALLOWED_DEPENDENCIES[folder] ?? []).includes(dep));
+      const forbidden = deps.filter((dep) => !(ALLOWED_DEPENDENCIES[folder] ?? []).includes(dep) && !isOptionalPeer(pkg, folder, dep));
       expect(forbidden, `@ocikit/${folder} depends on packages ARCHITECTURE.md does not allow`).toEqual([]);
     }
     expect(topologicalOrder(actual)).toHaveLength(folders.length);
@@ -135,7 +149,9 @@ describe.each(folders)('imports of @ocikit/%s', (folder) => {
         if (!specifier.startsWith(SCOPE)) continue;
         const dep = packageNameOf(specifier).slice(SCOPE.length);
         if (!declared.has(dep)) problems.push(`${relativeToRepo(file)}: '${specifier}' is not in package.json`);
-        else if (dep !== folder && !(ALLOWED_DEPENDENCIES[folder] ?? []).includes(dep)) {
+        else if (isOptionalPeer(pkg, folder, dep) && !relativeToRepo(file).startsWith(`packages/${folder}/src/cli`) && !relativeToRepo(file).startsWith(`packages/${folder}/test/`)) {
+          problems.push(`${relativeToRepo(file)}: '${specifier}' is an optional peer: only the CLI may load it`);
+        } else if (dep !== folder && !(ALLOWED_DEPENDENCIES[folder] ?? []).includes(dep) && !isOptionalPeer(pkg, folder, dep)) {
           problems.push(`${relativeToRepo(file)}: '${specifier}' goes against ARCHITECTURE.md`);
         }
       }

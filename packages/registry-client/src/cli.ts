@@ -7,5 +7,14 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 await runCli({
   name: 'oci-registry',
   version,
-  commands: registryCommands({ transports: async () => (await import('@ocikit/oci-image')).localTransports }),
+  commands: registryCommands({
+    transports: async (argv) => {
+      const [{ localTransportsWith }, { optionalStorageTransport }] = await Promise.all([
+        import('@ocikit/oci-image'),
+        import('./cli/storage-transport.js'),
+      ]);
+      const storage = await optionalStorageTransport(argv);
+      return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), ...(storage ? [storage] : [])];
+    },
+  }),
 });

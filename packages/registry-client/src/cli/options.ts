@@ -2,8 +2,8 @@ import type { Options } from 'yargs';
 import type { Transport } from '@ocikit/oci-image';
 import type { DockerTransportOptions } from '../docker-transport.js';
 
-/** Transports besides docker:// (oci:, oci-archive:, dir:, and storage: when another package adds it). */
-export type TransportsProvider = () => Promise<readonly Transport<any>[]>;
+/** Transports besides docker:// (oci:, oci-archive:, dir:, storage:), given the parsed flags. */
+export type TransportsProvider = (argv: Argv) => Promise<readonly Transport<any>[]>;
 
 export interface RegistryCommandsOptions {
   /** Loaded only when a command runs, so start-up stays small. */
@@ -18,6 +18,9 @@ export const registryOptions: Record<string, Options> = {
   'tls-verify': { type: 'boolean', describe: 'verify TLS certificates (false also allows plain HTTP)' },
   'cert-dir': { type: 'string', describe: 'folder with CA certificates (*.crt) and a client certificate (*.cert, *.key)' },
   'retry-times': { type: 'number', describe: 'attempts per request on network errors, 5xx and 429', default: 5 },
+  'storage-root': { type: 'string', describe: 'the store for storage: references (default: $OCIKIT_STORAGE_ROOT, then the system or user store)' },
+  'storage-runroot': { type: 'string', describe: 'mount state of that store' },
+  'storage-driver': { type: 'string', describe: 'overlay or vfs for storage: references' },
 };
 
 /** --src-X / --dest-X variants of the registry options, as skopeo copy has them. */
@@ -53,5 +56,5 @@ export async function dockerOptionsFrom(argv: Argv, side?: 'src' | 'dest'): Prom
 export async function transportsFor(provider: TransportsProvider, argv: Argv, side?: 'src' | 'dest') {
   const { dockerTransport } = await import('../docker-transport.js');
   const docker = dockerTransport(await dockerOptionsFrom(argv, side));
-  return { docker, all: [...(await provider()), docker] };
+  return { docker, all: [...(await provider(argv)), docker] };
 }
