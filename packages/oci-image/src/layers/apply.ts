@@ -9,7 +9,7 @@ import type { Logger } from '../transport.js';
 import { cleanEntryPath, SafeRoot } from './safe-path.js';
 import { readLayerEntries, type LayerEntry } from './tar-reader.js';
 import { parseWhiteout } from './whiteout.js';
-import { setXattr } from './xattrs.js';
+import { HOST_SPECIFIC_XATTRS, setXattr } from './xattrs.js';
 
 export interface ApplyOptions {
   signal?: AbortSignal;
@@ -242,6 +242,8 @@ class LayerApplier {
   private setXattrs(abs: string, entry: LayerEntry): void {
     if (this.options.xattrs === false) return;
     for (const [name, value] of entry.xattrs) {
+      // A SELinux label describes the host that built the layer; the runtime labels the container itself.
+      if (HOST_SPECIFIC_XATTRS.has(name)) continue;
       try {
         setXattr(abs, name, value);
       } catch (error) {

@@ -10,7 +10,7 @@ export function setXattr(path: string, name: string, value: Buffer): void {
 }
 
 /** Attributes that describe the host, not the content; never copied into a layer. */
-const HOST_SPECIFIC = new Set(['security.selinux', 'system.nfs4_acl']);
+export const HOST_SPECIFIC_XATTRS: ReadonlySet<string> = new Set(['security.selinux', 'system.nfs4_acl']);
 
 let available: boolean | undefined;
 
@@ -34,7 +34,7 @@ function parseDump(text: string, into: Map<string, Map<string, Buffer>>): void {
     const eq = line.indexOf('=');
     if (!file || eq <= 0) continue;
     const name = unescapeName(line.slice(0, eq));
-    if (HOST_SPECIFIC.has(name)) continue;
+    if (HOST_SPECIFIC_XATTRS.has(name)) continue;
     const raw = line.slice(eq + 1);
     const value = raw.startsWith('0s') ? Buffer.from(raw.slice(2), 'base64') : Buffer.from(raw.replace(/^"|"$/g, ''), 'utf8');
     let attrs = into.get(file);
