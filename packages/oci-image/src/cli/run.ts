@@ -37,7 +37,7 @@ export async function runCli(spec: CliSpec): Promise<void> {
         .version(spec.version)
         .help()
         .alias('h', 'help')
-        .wrap(Math.min(100, process.stdout.columns || 100)),
+        .wrap(null),
     )
     .fail((message, error) => {
       if (error) throw error;
