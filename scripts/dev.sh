@@ -9,12 +9,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PNPM_VERSION=10.34.9
-# Tools the tests drive for real (independent oracles, runtimes, registry) and
-# Chromium for inspect-tool's report screenshots.
+# Tools the tests drive for real (independent oracles, runtimes, registry),
+# Chromium for inspect-tool's report screenshots, getfattr/setfattr (attr) for
+# xattrs, iptables for CNI port mapping, and podman for the pod-run benchmark.
 DEBIAN_PACKAGES=(
   skopeo umoci oci-image-tool busybox-static docker-registry runc crun
   containernetworking-plugins catatonit conmon buildah apache2-utils openssl
-  iproute2 chromium
+  iproute2 chromium attr iptables podman
 )
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
