@@ -77,7 +77,7 @@ export function cmd<T>(
 }
 
 export const globalOptions = {
-  root: { type: 'string', describe: 'store root (default: $OCIKIT_STORAGE_ROOT or the system store)', global: true },
+  root: { type: 'string', alias: 'storage-root', describe: 'store root (default: $OCIKIT_STORAGE_ROOT or the system store)', global: true },
   runroot: { type: 'string', describe: 'store run root (mount state)', global: true },
   'storage-driver': { type: 'string', describe: 'overlay or vfs (copy)', global: true },
   'tls-verify': { type: 'boolean', describe: 'verify registry TLS (docker://)', global: true },

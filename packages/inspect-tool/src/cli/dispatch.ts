@@ -47,7 +47,7 @@ export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJ
     creds: o.creds as string | undefined,
     authFile: o.authfile as string | undefined,
     certDir: o['cert-dir'] as string | undefined,
-    storageRoot: o.root as string | undefined,
+    storageRoot: (o.root ?? o['storage-root']) as string | undefined,
     env,
     stdio: { stdin: process.stdin },
   };

@@ -15,7 +15,8 @@ const SOURCE_OPTIONS: Record<string, OptionSpec> = {
   creds: { type: 'string', describe: 'docker://: USER[:PASSWORD] for the registry' },
   authfile: { type: 'string', describe: 'docker://: auth file (default: $REGISTRY_AUTH_FILE or the usual places)' },
   'cert-dir': { type: 'string', describe: 'docker://: folder with ca.crt and client certificates' },
-  root: { type: 'string', describe: 'storage:: the store root' },
+  root: { type: 'string', describe: 'storage:: the store root (default: $OCIKIT_STORAGE_ROOT, then the system or user store)' },
+  'storage-root': { type: 'string', describe: 'the same as --root' },
 };
 
 const FORMAT: OptionSpec = { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'output format' };

@@ -32,7 +32,7 @@ const format: OptionDef = { type: 'string', choices: ['text', 'json'], default: 
 
 export const GLOBAL_OPTIONS: Record<string, OptionDef> = {
   runroot: { type: 'string', default: '/run/ocikit', describe: 'state of running containers' },
-  root: str('the image store (default: as oci-storage, /var/lib/ocikit/storage for root)'),
+  root: str('the image store (default: $OCIKIT_STORAGE_ROOT, else /var/lib/ocikit/storage for root; alias --storage-root)', 'storage-root'),
   runtime: { type: 'string', default: 'runc', describe: 'OCI runtime: runc, crun or a path' },
   'cni-path': { type: 'string', default: '/usr/lib/cni', describe: 'directory of the CNI plugins' },
   debug: bool('print stack traces and debug logs'),
