@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -87,6 +87,25 @@ describe('hostile layers never write outside the root', async () => {
       { header: { name: 'd/victim' }, body: 'pwned' },
     ]);
     expect(readFileSync(join(root, outside, 'victim'), 'utf8')).toBe('pwned');
+  });
+
+  it('directory times and modes set at the end never reach through a parent replaced by a symlink', async () => {
+    mkdirSync(join(outside, 'a'), { recursive: true });
+    const before = lstatSync(join(outside, 'a'));
+    await applyLayer(
+      root,
+      streamOf(
+        await tarOf([
+          { header: { name: 'x/', type: 'directory', mode: 0o755 } },
+          { header: { name: 'x/a/', type: 'directory', mode: 0o500, mtime: new Date(1_000_000) } },
+          { header: { name: 'x', type: 'symlink', linkname: outside } },
+        ]),
+      ),
+      { preserveOwners: false },
+    );
+    const after = lstatSync(join(outside, 'a'));
+    expect([after.mode, after.mtimeMs]).toEqual([before.mode, before.mtimeMs]);
+    rmSync(join(outside, 'a'), { recursive: true });
   });
 
   it('overwriting a symlink replaces the link instead of writing to its target', async () => {

@@ -259,21 +259,29 @@ class LayerApplier {
     const deferMode = isDir && !this.options.preserveOwners && (entry.mode & 0o700) !== 0o700;
     chmodSync(abs, deferMode ? entry.mode | 0o700 : entry.mode);
     if (entry.xattrs.size) this.setXattrs(abs, entry);
-    if (isDir) this.dirsLast.push([abs, entry.mtime, deferMode ? entry.mode : undefined]);
+    if (isDir) this.dirsLast.push([target, entry.mtime, deferMode ? entry.mode : undefined]);
     else lutimesSync(abs, entry.mtime, entry.mtime);
+  }
+
+  private stillResolvesToItself(target: string): boolean {
+    try {
+      return this.root.resolve(target, false) === target;
+    } catch {
+      return false; // a loop now sits on the way
+    }
   }
 
   /** Directory times (and deferred modes) last, deepest first: writing inside a directory changes its mtime. */
   finish(): void {
     this.dirsLast.sort((a, b) => b[0].length - a[0].length);
-    for (const [abs, mtime, mode] of this.dirsLast) {
-      try {
-        // Still a directory? A later entry may have replaced it with a symlink, which chmod would follow.
-        if (mode !== undefined && lstatSync(abs).isDirectory()) chmodSync(abs, mode);
-        lutimesSync(abs, mtime, mtime);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+    for (const [target, mtime, mode] of this.dirsLast) {
+      // Later entries may have replaced a parent with a symlink: touch only paths that still resolve to themselves.
+      if (target !== '' && !this.stillResolvesToItself(target)) continue;
+      const abs = this.root.abs(target);
+      const info = lstatOrUndefined(abs);
+      if (!info?.isDirectory()) continue;
+      if (mode !== undefined) chmodSync(abs, mode);
+      lutimesSync(abs, mtime, mtime);
     }
   }
 }
