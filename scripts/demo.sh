@@ -90,7 +90,7 @@ show "oci-image config oci:$L:busybox | pretty-print"
 cli oci-image config "oci:$L:busybox" >"$WORK/config.json"
 first_lines 16 pretty_json_file "$WORK/config.json"
 
-bold "4. Change the config; the new image's ref feeds the next command"
+bold "4. Change the config; each write prints the new reference with its digest"
 if has_command oci-image config; then
   show "oci-image config set oci:$L:busybox --env GREETING=hello --cmd '[\"/bin/sh\",\"-c\",\"echo \$GREETING from ocikit\"]' --label org.example.demo=yes --dest oci:$L:hello"
   HELLO=$(cli oci-image config set "oci:$L:busybox" --env GREETING=hello \
