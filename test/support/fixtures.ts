@@ -1,17 +1,18 @@
-// Test images for every package's tests, built once per test process from
+// Test images for every package's tests, built once per test file from
 // test-fixtures/build.mjs (an independent writer, not the ocikit library).
 //
 //   const fx = await buildFixtures();
 //   fx.busybox.ref          // 'oci:/tmp/.../busybox:latest'
 //   fx.multilayer.layout    // the layout directory
 //
-// The cached layouts are shared by the tests of one process: treat them as
+// The cached layouts are shared by the tests of one file: treat them as
 // read-only and copyLayout() one before writing into it.
 import { cpSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll } from 'vitest';
 
 export interface Platform {
   os: string;
@@ -116,9 +117,10 @@ export function fixtureBuilder(): Promise<BuilderModule> {
 
 const builds = new Map<string, Promise<Fixtures>>();
 let processRoot: string | undefined;
+const createdDirs: string[] = [];
 
 /**
- * Builds all fixtures once per process (or once per explicit root) and
+ * Builds all fixtures once per test file (or once per explicit root) and
  * returns their layouts, refs and digests.
  */
 export function buildFixtures(root?: string): Promise<Fixtures> {
@@ -131,18 +133,55 @@ export function buildFixtures(root?: string): Promise<Fixtures> {
   return build;
 }
 
+const PREFIX = 'ocikit-fixtures-';
+
 function defaultRoot(): string {
   if (!processRoot) {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'ocikit-fixtures-'));
-    processRoot = root;
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    sweepStaleRoots();
+    processRoot = mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
+    createdDirs.push(processRoot);
   }
   return processRoot;
 }
 
+/** Removes the fixture folders of test processes that died before cleaning up. */
+function sweepStaleRoots(): void {
+  for (const name of readdirSync(os.tmpdir())) {
+    const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length).split('-')[0] : NaN);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeCreatedDirs(): void {
+  for (const dir of createdDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const [root] of builds) if (root === processRoot) builds.delete(root);
+  processRoot = undefined;
+}
+
+// Imported while vitest collects a test file, this hook belongs to that file:
+// its fixtures go when its tests are done. (vitest may stop a worker without
+// an 'exit' event, so that alone would leave folders behind.)
+afterAll(removeCreatedDirs);
+process.once('exit', removeCreatedDirs);
+
 /** Copies a fixture layout into a fresh temp dir (or dest) for a test that writes. */
 export async function copyLayout(layout: string, dest?: string): Promise<string> {
-  const target = dest ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'ocikit-layout-')), path.basename(layout));
+  let target = dest;
+  if (!target) {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'ocikit-layout-'));
+    createdDirs.push(parent);
+    target = path.join(parent, path.basename(layout));
+  }
   cpSync(layout, target, { recursive: true });
   return target;
 }
