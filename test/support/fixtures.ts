@@ -144,12 +144,27 @@ function defaultRoot(): string {
   return processRoot;
 }
 
-/** Removes the fixture folders of test processes that died before cleaning up. */
+/**
+ * Removes the fixture folders of test processes that died before cleaning up
+ * (and, by age, those of older versions of this file, named without a pid).
+ */
 function sweepStaleRoots(): void {
   for (const name of readdirSync(os.tmpdir())) {
-    const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length).split('-')[0] : NaN);
-    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (!name.startsWith(PREFIX)) continue;
+    const full = path.join(os.tmpdir(), name);
+    const pidText = name.slice(PREFIX.length).split('-')[0] ?? '';
+    const stale = /^\d+$/.test(pidText) && name.slice(PREFIX.length).includes('-')
+      ? !isAlive(Number(pidText))
+      : Date.now() - statMtime(full) > 60 * 60 * 1000;
+    if (stale) rmSync(full, { recursive: true, force: true });
+  }
+}
+
+function statMtime(file: string): number {
+  try {
+    return lstatSync(file).mtimeMs;
+  } catch {
+    return Date.now();
   }
 }
 
