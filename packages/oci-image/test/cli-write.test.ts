@@ -76,3 +76,32 @@ describe('oci-image CLI commands that write', async () => {
     expect(ociImage('validate', layout).status).toBe(0);
   });
 });
+
+describe('references printed by write commands feed back into every command', async () => {
+  const root = await tempDir();
+  const layout = join(root, 'l');
+  await writeToLayout(await testImage([{ a: '1' }]), layout, 'base');
+
+  it('oci:DIR:TAG@DIGEST and dir:PATH@DIGEST read the pinned digest, and writes go to the tag', () => {
+    const first = ociImage('config', 'set', `oci:${layout}:base`, '--env', 'STEP=1').stdout.trim();
+    expect(first).toMatch(/^oci:.*:base@sha256:[a-f0-9]{64}$/);
+    // a write in place through the printed ref goes to the tag
+    const second = ociImage('config', 'set', first, '--env', 'STEP=2').stdout.trim();
+    expect(second.split('@')[0]).toBe(`oci:${layout}:base`);
+    // reading the first ref still gives the first image: the digest is the truth
+    expect(JSON.parse(ociImage('config', first).stdout).config.Env).toContain('STEP=1');
+    expect(JSON.parse(ociImage('config', second).stdout).config.Env).toContain('STEP=2');
+    expect(ociImage('validate', first).status).toBe(0);
+    expect(ociImage('tag', first, 'pinned').stdout.trim()).toBe(`oci:${layout}:pinned@${first.split('@')[1]}`);
+    const dirRef = ociImage('copy', second, `dir:${join(root, 'd')}`).stdout.trim();
+    expect(dirRef).toBe(`dir:${join(root, 'd')}@${second.split('@')[1]}`);
+    expect(ociImage('manifest', dirRef).status).toBe(0);
+    const stale = ociImage('manifest', `dir:${join(root, 'd')}@${first.split('@')[1]}`);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toMatch(/ERR_OCI_MANIFEST_UNKNOWN: .*the image there now is/);
+    const exported = ociImage('export', first, '-o', join(root, 'x.tar'));
+    expect(exported.stdout.trim()).toBe(`oci-archive:${join(root, 'x.tar')}:base@${first.split('@')[1]}`);
+    expect(ociImage('manifest', exported.stdout.trim()).status).toBe(0);
+    expect(ociImage('untag', first).stdout.trim()).toBe(`oci:${layout}:base`);
+  });
+});

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
-import { digestOf, parseDigest, verifyBytes } from '../digest.js';
+import { digestOf, isDigest, parseDigest, verifyBytes } from '../digest.js';
 import { BlobNotFoundError, InvalidReferenceError, LayoutError, ManifestNotFoundError } from '../errors.js';
 import { sniffManifestMediaType } from '../image-index.js';
 import { writeFileAtomic } from '../layout/atomic-file.js';
@@ -19,6 +19,8 @@ const VERSION_TEXT = 'Directory Transport Version: 1.1\n';
 
 export interface DirReference {
   path: string;
+  /** `dir:PATH@sha256:…` as write commands print it: reading checks the manifest has this digest. */
+  digest?: string;
 }
 
 function blobName(digest: string): string {
@@ -38,14 +40,18 @@ async function readBytes(path: string, what: () => Error): Promise<Buffer> {
 export class DirSource implements ImageSource {
   private top: Promise<RawManifest> | undefined;
 
-  constructor(private readonly path: string, readonly reference: string) {}
+  constructor(private readonly path: string, readonly reference: string, private readonly pin?: string) {}
 
   private readTop(): Promise<RawManifest> {
     this.top ??= (async () => {
       const bytes = await readBytes(join(this.path, 'manifest.json'), () =>
         new LayoutError(`${this.path} is not a dir: image (no manifest.json)`, { hint: 'write one with: oci-registry copy SRC dir:PATH' }),
       );
-      return { bytes, digest: digestOf(bytes), mediaType: sniffManifestMediaType(bytes) };
+      const digest = digestOf(bytes);
+      if (this.pin !== undefined && this.pin !== digest) {
+        throw new ManifestNotFoundError(this.pin, this.reference, `the image there now is ${digest}`);
+      }
+      return { bytes, digest, mediaType: sniffManifestMediaType(bytes) };
     })();
     return this.top;
   }
@@ -118,12 +124,14 @@ export class DirDestination implements ImageDestination {
 export const dirTransport: Transport<DirReference> = {
   name: 'dir',
   parse(rest, input) {
+    const pinned = /^(.+)@((?:sha256|sha512):[a-f0-9]+)$/.exec(rest);
+    if (pinned && isDigest(pinned[2] as string)) return { path: pinned[1] as string, digest: pinned[2] as string };
     if (rest === '') throw new InvalidReferenceError(input, 'no directory path', 'use dir:PATH');
     return { path: rest };
   },
-  format: (v) => `dir:${v.path}`,
+  format: (v) => `dir:${v.path}${v.digest ? `@${v.digest}` : ''}`,
   async openSource(v) {
-    return new DirSource(resolvePath(v.path), `dir:${v.path}`);
+    return new DirSource(resolvePath(v.path), dirTransport.format(v), v.digest);
   },
   async openDestination(v) {
     return new DirDestination(v.path, `dir:${v.path}`);

@@ -9,7 +9,7 @@ import { syncDir, tempPathBeside } from '../layout/atomic-file.js';
 import type { ImageDestination, ImageSource, OperationOptions, PutManifestOptions, RawManifest, Transport } from '../transport.js';
 import type { Descriptor } from '../types.js';
 import { extractLayoutTar, packLayoutTar } from './archive-tar.js';
-import { OciLayoutDestination, OciLayoutSource, parseOciReference, type OciReference } from './oci.js';
+import { formatOciReference, OciLayoutDestination, OciLayoutSource, parseOciReference, type OciReference } from './oci.js';
 
 /** Streams for `-`; without them `oci-archive:-` is refused. */
 export interface ArchiveStdio {
@@ -34,7 +34,7 @@ class ArchiveSource implements ImageSource {
     this.inner ??= (async () => {
       this.temp = await mkdtemp(join(this.stdio.tmpDir ?? tmpdir(), 'ocikit-archive-'));
       await extractLayoutTar(inputOf(this.ref.path, this.stdio, this.reference), this.temp);
-      return new OciLayoutSource(new OciLayout(this.temp), this.ref.ref, this.reference);
+      return new OciLayoutSource(new OciLayout(this.temp), this.ref.ref, this.reference, this.ref.digest);
     })();
     return this.inner;
   }
@@ -79,7 +79,7 @@ class ArchiveDestination implements ImageDestination {
       if (this.ref.path !== '-' && (await exists(this.ref.path))) {
         await extractLayoutTar(createReadStream(this.ref.path), this.temp);
       }
-      return new OciLayoutDestination(this.temp, this.ref.ref, this.reference);
+      return new OciLayoutDestination(this.temp, this.ref.ref, this.reference, this.ref.digest !== undefined && this.ref.ref === undefined);
     })();
     return this.inner;
   }
@@ -132,7 +132,7 @@ export function ociArchiveTransportWith(stdio: ArchiveStdio = {}): Transport<Oci
   const transport: Transport<OciReference> = {
     name: 'oci-archive',
     parse: parseOciReference,
-    format: (v) => `oci-archive:${v.path}${v.ref ? `:${v.ref}` : ''}`,
+    format: (v) => formatOciReference('oci-archive', v),
     async openSource(v) {
       return new ArchiveSource(v, stdio, transport.format(v));
     },

@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
-import { parseDigest, verifyBytes } from '../digest.js';
+import { isDigest, parseDigest, verifyBytes } from '../digest.js';
 import { InvalidReferenceError, ManifestNotFoundError } from '../errors.js';
 import { sniffManifestMediaType } from '../image-index.js';
 import { OciLayout, withRef } from '../layout/layout.js';
@@ -10,8 +10,14 @@ import { REF_NAME_ANNOTATION } from '../types.js';
 
 export interface OciReference {
   path: string;
-  /** A ref name (tag) in index.json, `@sha256:...` for a digest, or undefined. */
+  /** A ref name (tag) in index.json, or undefined. */
   ref: string | undefined;
+  /**
+   * A digest pin: `DIR:@sha256:…`, or `DIR:REF@sha256:…` as write commands
+   * print it. Reading takes the digest (the bytes are the truth); writing
+   * goes to REF.
+   */
+  digest?: string;
 }
 
 /** image-spec annotations.md: the ref.name grammar. */
@@ -23,19 +29,31 @@ export function parseOciReference(rest: string, input: string): OciReference {
   const path = colon === -1 ? rest : rest.slice(0, colon);
   const ref = colon === -1 ? undefined : rest.slice(colon + 1);
   if (path === '') throw new InvalidReferenceError(input, 'no layout path', 'use oci:DIR[:REF]');
-  if (ref !== undefined) {
-    if (ref.startsWith('@')) {
-      parseDigest(ref.slice(1));
-    } else if (!REF_NAME.test(ref)) {
-      throw new InvalidReferenceError(input, `${JSON.stringify(ref)} is not a valid ref name`, 'ref names are letters, digits and separators . _ - : @ +');
-    }
+  if (ref === undefined || ref === '') return { path, ref: undefined };
+  if (ref.startsWith('@')) {
+    parseDigest(ref.slice(1));
+    return { path, ref: undefined, digest: ref.slice(1) };
   }
-  return { path, ref: ref === '' ? undefined : ref };
+  const pinned = DIGEST_SUFFIX.exec(ref);
+  if (pinned && isDigest(pinned[2] as string) && REF_NAME.test(pinned[1] as string)) {
+    return { path, ref: pinned[1], digest: pinned[2] };
+  }
+  if (!REF_NAME.test(ref)) {
+    throw new InvalidReferenceError(input, `${JSON.stringify(ref)} is not a valid ref name`, 'ref names are letters, digits and separators . _ - : @ +');
+  }
+  return { path, ref };
 }
 
-/** Find the descriptor a reference names in a layout's index.json. */
-export async function resolveInLayout(layout: OciLayout, ref: string | undefined, reference: string): Promise<Descriptor> {
+const DIGEST_SUFFIX = /^(.+)@((?:sha256|sha512):[a-f0-9]+)$/;
+
+export function formatOciReference(transport: string, v: OciReference): string {
+  return `${transport}:${v.path}${v.ref ? `:${v.ref}` : v.digest ? ':' : ''}${v.digest ? `@${v.digest}` : ''}`;
+}
+
+/** Find the descriptor a reference names in a layout's index.json (a digest pin wins over the ref). */
+export async function resolveInLayout(layout: OciLayout, ref: string | undefined, reference: string, digest?: string): Promise<Descriptor> {
   const index = await layout.readIndex();
+  if (digest !== undefined) return resolveDigest(layout, index.manifests, digest, reference);
   if (ref === undefined) {
     if (index.manifests.length === 1) return index.manifests[0] as Descriptor;
     throw new ManifestNotFoundError(
@@ -43,15 +61,6 @@ export async function resolveInLayout(layout: OciLayout, ref: string | undefined
       reference,
       index.manifests.length === 0 ? 'the layout is empty' : `the layout holds ${index.manifests.length} images; name one: oci:DIR:REF`,
     );
-  }
-  if (ref.startsWith('@')) {
-    const digest = ref.slice(1);
-    const listed = index.manifests.find((d) => d.digest === digest);
-    if (listed) return listed;
-    const bytes = await layout.readBlob(digest).catch(() => {
-      throw new ManifestNotFoundError(digest, reference);
-    });
-    return { mediaType: sniffManifestMediaType(bytes), digest, size: bytes.length };
   }
   const found = index.manifests.find((d) => d.annotations?.[REF_NAME_ANNOTATION] === ref);
   if (!found) {
@@ -61,14 +70,28 @@ export async function resolveInLayout(layout: OciLayout, ref: string | undefined
   return found;
 }
 
+async function resolveDigest(layout: OciLayout, listed: Descriptor[], digest: string, reference: string): Promise<Descriptor> {
+  const entry = listed.find((d) => d.digest === digest);
+  if (entry) return entry;
+  const bytes = await layout.readBlob(digest).catch(() => {
+    throw new ManifestNotFoundError(digest, reference);
+  });
+  return { mediaType: sniffManifestMediaType(bytes), digest, size: bytes.length };
+}
+
 export class OciLayoutSource implements ImageSource {
   private top: Promise<Descriptor> | undefined;
 
-  constructor(readonly layout: OciLayout, private readonly ref: string | undefined, readonly reference: string) {}
+  constructor(
+    readonly layout: OciLayout,
+    private readonly ref: string | undefined,
+    readonly reference: string,
+    private readonly pin?: string,
+  ) {}
 
   async getManifest(digest?: string): Promise<RawManifest> {
     if (digest === undefined) {
-      this.top ??= this.layout.check().then(() => resolveInLayout(this.layout, this.ref, this.reference));
+      this.top ??= this.layout.check().then(() => resolveInLayout(this.layout, this.ref, this.reference, this.pin));
       const descriptor = await this.top;
       const bytes = await this.layout.readBlob(descriptor.digest, descriptor.size);
       return { bytes, digest: descriptor.digest, mediaType: descriptor.mediaType ?? sniffManifestMediaType(bytes) };
@@ -93,8 +116,8 @@ export class OciLayoutDestination implements ImageDestination {
   private topDescriptor: Descriptor | undefined;
   private ready: Promise<OciLayout> | undefined;
 
-  constructor(private readonly path: string, private readonly ref: string | undefined, readonly reference: string) {
-    if (ref?.startsWith('@')) throw new InvalidReferenceError(reference, 'cannot write to a digest; name a ref instead');
+  constructor(private readonly path: string, private readonly ref: string | undefined, readonly reference: string, digestOnly = false) {
+    if (digestOnly) throw new InvalidReferenceError(reference, 'cannot write to a digest; name a ref instead');
   }
 
   private layout(): Promise<OciLayout> {
@@ -131,11 +154,11 @@ export class OciLayoutDestination implements ImageDestination {
 export const ociTransport: Transport<OciReference> = {
   name: 'oci',
   parse: parseOciReference,
-  format: (v) => `oci:${v.path}${v.ref ? `:${v.ref}` : ''}`,
+  format: (v) => formatOciReference('oci', v),
   async openSource(v) {
-    return new OciLayoutSource(new OciLayout(resolvePath(v.path)), v.ref, ociTransport.format(v));
+    return new OciLayoutSource(new OciLayout(resolvePath(v.path)), v.ref, ociTransport.format(v), v.digest);
   },
   async openDestination(v) {
-    return new OciLayoutDestination(v.path, v.ref, ociTransport.format(v));
+    return new OciLayoutDestination(v.path, v.ref, ociTransport.format(v), v.digest !== undefined && v.ref === undefined);
   },
 };

@@ -3,13 +3,14 @@ import { printJson, printLine, UsageError, type OutputFormat } from '../run.js';
 
 const formatOption = { format: { choices: ['text', 'json'], default: 'text', describe: 'output format' } } as const;
 
-function layoutPath(reference: string): { path: string; ref: string | undefined } {
-  const text = reference.startsWith('oci:') ? reference.slice(4) : reference;
+/** oci:DIR[:REF][@DIGEST] or a bare folder, parsed by the oci: transport's grammar. */
+async function layoutPath(reference: string): Promise<{ path: string; ref: string | undefined; digest?: string }> {
   if (/^[a-z][a-z0-9-]*:/.test(reference) && !reference.startsWith('oci:')) {
     throw new UsageError(`${reference} is not an OCI layout`, 'this command works on oci:DIR references or folders');
   }
-  const colon = text.indexOf(':');
-  return colon === -1 ? { path: text, ref: undefined } : { path: text.slice(0, colon), ref: text.slice(colon + 1) || undefined };
+  const { parseOciReference } = await import('../../transports/oci.js');
+  const text = reference.startsWith('oci:') ? reference.slice(4) : reference;
+  return parseOciReference(text, reference);
 }
 
 export const initCommand: CommandModule<object, { dir: string }> = {
@@ -29,7 +30,7 @@ export const lsCommand: CommandModule<object, { dir: string; format: OutputForma
   handler: async ({ dir, format }) => {
     const { OciLayout } = await import('../../layout/layout.js');
     const { REF_NAME_ANNOTATION } = await import('../../types.js');
-    const layout = new OciLayout(layoutPath(dir).path);
+    const layout = new OciLayout((await layoutPath(dir)).path);
     await layout.check();
     const entries = (await layout.readIndex()).manifests.map((d) => ({
       name: d.annotations?.[REF_NAME_ANNOTATION] ?? null,
@@ -49,11 +50,14 @@ export const tagCommand: CommandModule<object, { source: string; tags: string[] 
   handler: async ({ source, tags }) => {
     const { OciLayout } = await import('../../layout/layout.js');
     const { resolveInLayout, parseOciReference } = await import('../../transports/oci.js');
-    const { path, ref } = layoutPath(source);
-    for (const tag of tags) parseOciReference(`${path}:${tag}`, `oci:${path}:${tag}`);
+    const { path, ref, digest } = await layoutPath(source);
+    for (const tag of tags) {
+      const parsed = parseOciReference(`${path}:${tag}`, `oci:${path}:${tag}`);
+      if (parsed.digest !== undefined || parsed.ref !== tag) throw new UsageError(`${JSON.stringify(tag)} is not a ref name`);
+    }
     const layout = new OciLayout(path);
     await layout.check();
-    const descriptor = await resolveInLayout(layout, ref, `oci:${path}${ref ? `:${ref}` : ''}`);
+    const descriptor = await resolveInLayout(layout, ref, source, digest);
     const { annotations: _drop, ...plain } = descriptor;
     for (const tag of tags) {
       await layout.tag(tag, plain);
@@ -68,7 +72,7 @@ export const untagCommand: CommandModule<object, { reference: string }> = {
   handler: async ({ reference }) => {
     const { OciLayout } = await import('../../layout/layout.js');
     const { ManifestNotFoundError } = await import('../../errors.js');
-    const { path, ref } = layoutPath(reference);
+    const { path, ref } = await layoutPath(reference);
     if (!ref) throw new UsageError('name the ref to remove: oci:DIR:REF');
     const layout = new OciLayout(path);
     await layout.check();
@@ -84,7 +88,7 @@ export const gcCommand: CommandModule<object, { dir: string; 'dry-run': boolean;
   handler: async (args) => {
     const { OciLayout } = await import('../../layout/layout.js');
     const { gcLayout } = await import('../../layout/gc.js');
-    const result = await gcLayout(new OciLayout(layoutPath(args.dir).path), { dryRun: args['dry-run'] });
+    const result = await gcLayout(new OciLayout((await layoutPath(args.dir)).path), { dryRun: args['dry-run'] });
     if (args.format === 'json') return printJson(result);
     for (const digest of result.removed) process.stderr.write(`${args['dry-run'] ? 'would remove' : 'removed'} ${digest}\n`);
     printLine(`${result.removed.length} blobs ${args['dry-run'] ? 'to remove' : 'removed'}, ${result.bytesFreed} bytes, ${result.kept} kept`);
