@@ -69,13 +69,21 @@ export class RegistryClient {
 
   private async ping(signal?: AbortSignal): Promise<string> {
     const host = apiHost(this.registry);
-    const schemes = this.options.allowHttp ? ['https', 'http'] : ['https'];
+    // HTTPS first, as skopeo does; but a registry on this machine is asked in
+    // plain HTTP first: nothing leaves the host, and loading TLS only to fail
+    // a handshake cost more than the rest of a small pull.
+    const schemes = !this.options.allowHttp ? ['https'] : isLocalRegistry(this.registry) ? ['http', 'https'] : ['https', 'http'];
     let lastError: unknown;
     for (const scheme of schemes) {
       const url = `${scheme}://${host}/v2/`;
       try {
         const response = await this.withRetry('GET', url, signal, () => this.fetch({ method: 'GET', url, ...(signal ? { signal } : {}) }));
         discardBody(response);
+        if (scheme === 'http' && response.status === 400 && scheme !== schemes.at(-1)) {
+          // "client sent an HTTP request to an HTTPS server"
+          lastError = errorForStatus('GET', url, response.status, '');
+          continue;
+        }
         if (response.status === 401) {
           this.auth.setChallenge(parseChallenges(response.header('www-authenticate'))[0]);
         } else if (response.status !== 200 && response.status !== 404) {
