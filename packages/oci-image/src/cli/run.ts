@@ -43,6 +43,13 @@ export async function runCli(spec: CliSpec): Promise<void> {
       if (error) throw error;
       throw new UsageError(message ?? 'bad usage', `see ${spec.name} --help`);
     });
+  // yargs renders and caches the help text before every command handler, so
+  // that showHelp() works after an async handler; we never show help after a
+  // handler ran (errors are one line), and the render costs 10-15 ms.
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (internals && typeof internals.cacheHelpMessage === 'function') internals.cacheHelpMessage = () => {};
   // A command whose promise never settles (a stuck stream) must not exit 0.
   let settled = false;
   process.once('beforeExit', () => {
