@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '@ocikit/oci-image';
 import { join } from 'node:path';
 import type { Store } from './store.js';
 
@@ -18,7 +19,8 @@ export interface InflightMarker {
 export async function beginInflight(store: Store, what: string): Promise<() => Promise<void>> {
   const path = join(store.paths.inflight, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const marker: InflightMarker = { pid: process.pid, what, started: new Date().toISOString() };
-  await writeFile(path, JSON.stringify(marker));
+  // Atomic: prune and check read markers while others are being written.
+  await writeFileAtomic(path, JSON.stringify(marker));
   store.logger.debug?.(`begin ${what}`);
   let ended = false;
   return async () => {
@@ -56,8 +58,18 @@ export async function listInflight(store: Store): Promise<MarkerState[]> {
   const names = await readdir(store.paths.inflight).catch(() => [] as string[]);
   const out: MarkerState[] = [];
   for (const name of names) {
+    if (!name.endsWith('.json')) continue; // a marker still being written
     const file = join(store.paths.inflight, name);
-    const marker = await readFile(file, 'utf8').then((t) => JSON.parse(t) as InflightMarker, () => undefined);
+    const marker = await readFile(file, 'utf8').then(
+      (t) => {
+        try {
+          return JSON.parse(t) as InflightMarker;
+        } catch {
+          return undefined;
+        }
+      },
+      () => undefined,
+    );
     out.push({ file, marker, live: marker !== undefined && processAlive(marker.pid) });
   }
   return out;

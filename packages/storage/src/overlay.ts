@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '@ocikit/oci-image';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MountError } from './errors.js';
@@ -106,6 +107,6 @@ export async function canMountOverlay(paths: StorePaths): Promise<boolean> {
     ok = false;
   }
   await rm(dir, { recursive: true, force: true }).catch(() => {});
-  await writeFile(paths.driverProbe, JSON.stringify({ overlay: ok })).catch(() => {});
+  await writeFileAtomic(paths.driverProbe, JSON.stringify({ overlay: ok })).catch(() => {});
   return ok;
 }
