@@ -73,7 +73,7 @@ describe('crash safety', () => {
         } else {
           args = ['mount', workers[driver] as string];
         }
-        const result = await runAndKill(s.root, args, Math.floor(random() * 120));
+        const result = await runAndKill(s.root, args, Math.floor(random() * 50));
         if (!result.finished) interrupted++;
         if (op === 'commit' && result.finished && result.code === 0) committed.push({ name: `committed:${i}`, driver });
         if (op === 'mount' && result.finished) await unmountContainer(store, workers[driver] as string);
