@@ -18,13 +18,38 @@ export interface CliSpec {
 }
 
 /**
- * The shared CLI runner: yargs parses, a command handler calls one library
- * function, errors print as one line (code, message, hint) with exit 1, usage
- * errors exit 2, and a stack trace only with --debug.
+ * The shared CLI runner: a command handler calls one library function, errors
+ * print as one line (code, message, hint) with exit 1, usage errors exit 2,
+ * and a stack trace only with --debug. A plainly valid line runs without
+ * loading yargs (fast-path.ts); everything else is parsed by yargs.
  */
 export async function runCli(spec: CliSpec): Promise<void> {
   const argv = spec.argv ?? process.argv.slice(2);
   const debug = argv.includes('--debug');
+  // A command whose promise never settles (a stuck stream) must not exit 0.
+  let settled = false;
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write(`${spec.name}: ERR_OCI_INTERNAL: the command stopped before it finished\n`);
+    process.exitCode = 1;
+  });
+  try {
+    const { plainCommand } = await import('./fast-path.js');
+    const plain = await plainCommand(argv, spec.commands, { debug: { type: 'boolean' } });
+    if (plain) await plain.handler(plain.args);
+    else await runWithYargs(spec, argv);
+    settled = true;
+  } catch (thrown) {
+    settled = true;
+    const error = asOciError(thrown);
+    process.stderr.write(`${spec.name}: ${error.toLine()}\n`);
+    if (debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** The full yargs path: help, version, usage errors, and anything the fast path leaves. */
+async function runWithYargs(spec: CliSpec, argv: string[]): Promise<void> {
   const { default: yargs } = await import('yargs/yargs');
   const parser = spec
     .commands(
@@ -50,23 +75,7 @@ export async function runCli(spec: CliSpec): Promise<void> {
     .getInternalMethods?.()
     .getUsageInstance?.();
   if (internals && typeof internals.cacheHelpMessage === 'function') internals.cacheHelpMessage = () => {};
-  // A command whose promise never settles (a stuck stream) must not exit 0.
-  let settled = false;
-  process.once('beforeExit', () => {
-    if (settled) return;
-    process.stderr.write(`${spec.name}: ERR_OCI_INTERNAL: the command stopped before it finished\n`);
-    process.exitCode = 1;
-  });
-  try {
-    await parser.parseAsync();
-    settled = true;
-  } catch (thrown) {
-    settled = true;
-    const error = asOciError(thrown);
-    process.stderr.write(`${spec.name}: ${error.toLine()}\n`);
-    if (debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
+  await parser.parseAsync();
 }
 
 /** Write a line (or JSON) to stdout. */
