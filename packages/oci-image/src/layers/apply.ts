@@ -6,7 +6,7 @@ import {
 import type { Readable } from 'node:stream';
 import { AbortedError, OciError, UnsafePathError } from '../errors.js';
 import type { Logger } from '../transport.js';
-import { cleanEntryPath, SafeRoot } from './safe-path.js';
+import { cleanEntryPath, lstatOrUndefined, SafeRoot } from './safe-path.js';
 import { readLayerEntries, type LayerEntry } from './tar-reader.js';
 import { parseWhiteout } from './whiteout.js';
 import { HOST_SPECIFIC_XATTRS, setXattr } from './xattrs.js';
@@ -37,15 +37,6 @@ export interface ApplyStats {
 const SMALL_BODY = 256 * 1024;
 const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
 
 /**
  * Apply one layer (an uncompressed tar) on top of `root`. Every path is

@@ -22,7 +22,8 @@ export function cleanEntryPath(path: string): string {
   return parts.join('/');
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** lstat, or undefined when nothing is there (or a parent is not a directory). */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (error) {
