@@ -180,14 +180,14 @@ describe('Dockerfile features', () => {
   });
 
   it('RUN through runc (--isolation oci) with the USER and WORKDIR of the config', async () => {
-    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nWORKDIR /work\nRUN id -u > uid && pwd > cwd && chown 1000 /work\nUSER 1000\nRUN id -u > /work/uid2\n` });
+    const ctx = writeContext(tempDir('ctx'), { Dockerfile: `FROM ${base}\nWORKDIR /srv\nRUN id -u > uid && pwd > cwd && chown 1000 /srv\nUSER 1000\nRUN id -u > /srv/uid2\n` });
     const out = tempDir('out');
     const r = ociBuild(['--root', join(out, 'store'), 'bud', '-q', '--isolation', 'oci', '-t', `oci:${join(out, 'l')}:oci`, ctx]);
     expect(r.status, r.stderr).toBe(0);
     const { rootfs } = await unpack(join(out, 'l'), 'oci');
-    expect(readFileSync(join(rootfs, 'work/uid'), 'utf8')).toBe('0\n');
-    expect(readFileSync(join(rootfs, 'work/cwd'), 'utf8')).toBe('/work\n');
-    expect(readFileSync(join(rootfs, 'work/uid2'), 'utf8')).toBe('1000\n');
+    expect(readFileSync(join(rootfs, 'srv/uid'), 'utf8')).toBe('0\n');
+    expect(readFileSync(join(rootfs, 'srv/cwd'), 'utf8')).toBe('/srv\n');
+    expect(readFileSync(join(rootfs, 'srv/uid2'), 'utf8')).toBe('1000\n');
     // The runtime's mount points are not left in the image.
     expect(describeTree(rootfs).filter((l) => /^(dev|proc|sys)\/[^ ]/.test(l))).toEqual([]);
   });

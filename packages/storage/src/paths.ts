@@ -12,7 +12,7 @@ export const DRIVERS: readonly DriverName[] = ['overlay', 'vfs'];
  *   root/images/                 an OCI image layout: blobs + index.json refs
  *   root/overlay-layers/HEX/     one layer unpacked (overlay whiteouts), HEX = chain ID
  *   root/vfs-layers/HEX/         the whole tree up to that layer, for the copy driver
- *   root/containers/ID/          container.json + upper/work/merged or rootfs
+ *   root/containers/ID/          container.json + upper, work, merged (overlay) or rootfs (vfs)
  *   root/locks/                  cross-process locks
  *   root/tmp/                    temporary dirs (removed by check --repair)
  *   runroot/mounts/ID.json       mount counts

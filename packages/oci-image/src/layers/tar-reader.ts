@@ -101,7 +101,7 @@ class ByteReader {
     }
   }
 
-  async skip(n: number): Promise<void> {
+  async discard(n: number): Promise<void> {
     for await (const _ of this.chunks(n));
   }
 
@@ -157,7 +157,7 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
     if (size > maxMeta) throw new TarFormatError(`tar metadata record of ${size} bytes is larger than the limit ${maxMeta}`);
     const body = size === 0 ? Buffer.alloc(0) : await reader.readExact(size);
     if (body === null) throw new TruncatedLayerError();
-    await reader.skip(padding(size));
+    await reader.discard(padding(size));
     return Buffer.from(body);
   };
   try {
@@ -233,8 +233,8 @@ export async function* readLayerEntries(tar: Readable, options: ReadEntriesOptio
       yield entry;
       // The body closure changes state while the consumer holds the entry.
       if ((state as string) === 'reading') throw new OciError('ERR_OCI_INTERNAL', `body of ${name} was not read to its end`);
-      if ((state as string) === 'unread') await reader.skip(bodySize);
-      await reader.skip(padding(bodySize));
+      if ((state as string) === 'unread') await reader.discard(bodySize);
+      await reader.discard(padding(bodySize));
     }
     finished = true;
     await reader.drain();
