@@ -5,9 +5,9 @@
 // `node -e 0`.
 //   node scripts/bench/inspect-startup.mjs [--runs 15]
 // Needs: pnpm build, skopeo, docker-registry. Prints medians, CPU time and ratios.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { median, startRegistry, timeCommand as timeOnce } from './lib/harness.mjs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +25,7 @@ if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.
 const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-inspect-'));
 let registry;
 process.on('exit', () => {
-  registry?.kill();
+  registry?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -33,31 +33,8 @@ const { buildFixtures } = await import(pathToFileURL(path.join(repo, 'test-fixtu
 const fx = await buildFixtures(path.join(work, 'fixtures'), ['multilayer']);
 const local = `oci:${fx.multilayer.layout}:${fx.multilayer.tag}`;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startRegistry() {
-  const port = await freePort();
-  const config = path.join(work, 'registry.yml');
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(work, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
-    if (ok) return `127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('docker-registry did not start');
-}
-
-const host = await startRegistry();
+registry = await startRegistry(work);
+const host = registry.host;
 const remote = `docker://${host}/bench/multilayer:1`;
 const pushed = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', local, remote], { encoding: 'utf8' });
 if (pushed.status !== 0) throw new Error(`skopeo copy failed: ${pushed.stderr}`);
@@ -72,22 +49,6 @@ const cases = [
   { name: 'skopeo inspect oci:', argv: ['skopeo', 'inspect', local] },
   { name: 'oci-inspect --help', argv: [process.execPath, cli, '--help'] },
 ];
-
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-function timeOnce(argv) {
-  const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S', ...argv] : argv;
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
-  const cpuLine = String(result.stderr).match(/@@cpu (\S+) (\S+)\s*$/);
-  return { wall, cpu: cpuLine ? (Number(cpuLine[1]) + Number(cpuLine[2])) * 1000 : NaN };
-}
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // Interleaved rounds: load from other processes touches every command alike.
 for (const c of cases) for (let i = 0; i < WARMUP; i++) timeOnce(c.argv);
@@ -105,5 +66,5 @@ for (const [name, s] of stats) {
 const ours = stats.get('oci-inspect inspect docker://');
 const skopeo = stats.get('skopeo inspect docker://');
 console.log(`\nremote inspect: ${(ours.wall - node.wall).toFixed(1)} ms above node -e 0 (goal <= 40), ${(ours.wall / skopeo.wall).toFixed(2)}x skopeo's wall time`);
-registry.kill();
+registry.stop();
 process.exit(0);

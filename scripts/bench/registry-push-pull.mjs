@@ -4,10 +4,10 @@
 // Sizes are of the uncompressed content (half random, half text); the best of --reps runs is kept.
 // CPU time (user+sys of the client) is printed too: on a shared machine it is steadier than wall time.
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startRegistry, timeCommand } from './lib/harness.mjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -103,40 +103,9 @@ function* bigFile(totalMb) {
   for (let i = 0; i * 8 < totalMb; i++) yield { name: `data/chunk${i}.bin`, data: content(Math.min(8, totalMb - i * 8) * MB) };
 }
 
-async function freePort() {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startRegistry() {
-  const dir = mkdtempSync(join(work, 'registry-'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/v2/`);
-      if (r.ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { host: `127.0.0.1:${port}`, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
-}
-
-/** Run a command under GNU time: wall seconds and peak RSS in MiB. */
 function timed(cmd, cmdArgs) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M CPU=%U+%S', cmd, ...cmdArgs], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed: ${result.stderr}`);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rss = Number(/RSSKB=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
-  const [user, sys] = (/CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr) ?? []).slice(1).map(Number);
-  return { seconds, rss, cpu: (user ?? 0) + (sys ?? 0) };
+  const { wall, cpu, rss } = timeCommand([cmd, ...cmdArgs]);
+  return { seconds: wall / 1000, rss, cpu: cpu / 1000 };
 }
 
 const ours = (src, dst) => timed(process.execPath, [BIN, 'copy', '--quiet', src, dst]);
@@ -153,14 +122,14 @@ async function bench(name, layout) {
     for (let rep = 0; rep < REPS; rep++) {
       // A fresh registry per push so neither tool can skip or mount blobs the other sent.
       if (run === 'push') {
-        const a = await startRegistry();
+        const a = await startRegistry(work);
         oursRuns.push(ours(`oci:${layout}:v1`, `docker://${a.host}/bench/${name}:v1`));
         a.stop();
-        const b = await startRegistry();
+        const b = await startRegistry(work);
         skopeoRuns.push(skopeo(`oci:${layout}:v1`, `docker://${b.host}/bench/${name}:v1`));
         b.stop();
       } else {
-        const r = await startRegistry();
+        const r = await startRegistry(work);
         ours(`oci:${layout}:v1`, `docker://${r.host}/bench/${name}:v1`);
         const d1 = join(work, `pull-ours-${name}-${rep}`);
         const d2 = join(work, `pull-skopeo-${name}-${rep}`);

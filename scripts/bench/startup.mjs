@@ -6,6 +6,7 @@
 // resolution) of each command, their ratios to bare `node -e 0`, and
 // oci-image's ratio to skopeo and umoci.
 import { spawnSync } from 'node:child_process';
+import { median, timeCommand as timeOnce } from './lib/harness.mjs';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,29 +51,6 @@ const OTHER_CLIS = { 'registry-client': 'oci-registry', storage: 'oci-storage', 
 for (const [pkg, bin] of Object.entries(OTHER_CLIS)) {
   if (!existsSync(path.join(repo, 'packages', pkg, 'dist', 'cli.js'))) continue;
   cases.push({ name: `${bin} --help`, argv: [process.execPath, path.join(repo, 'packages', pkg, 'bin', `${bin}.js`), '--help'] });
-}
-
-// GNU time, when present, adds the child's CPU time (user + sys): steadier
-// than wall time when other processes share the cores.
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-function timeOnce(argv) {
-  const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S', ...argv] : argv;
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) {
-    throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
-  }
-  const cpuLine = String(result.stderr).match(/@@cpu (\S+) (\S+)\s*$/);
-  const cpu = cpuLine ? (Number(cpuLine[1]) + Number(cpuLine[2])) * 1000 : NaN;
-  return { wall, cpu };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 // Runs are interleaved (one of each command per round) so that load from

@@ -1,3 +1,5 @@
+import type { EntryType } from '@ocikit/oci-image';
+
 /**
  * The merged filesystem of an image as a tree of metadata (no file content),
  * built layer by layer with the image-spec changeset rules: whiteouts and
@@ -5,7 +7,8 @@
  * overwrite. Every replaced or hidden regular file is accounted for, so the
  * bytes a layer wastes are exact.
  */
-export type NodeType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+/** The entry types of a layer tar, as oci-image reads them. */
+export type NodeType = EntryType;
 
 export interface FsNode {
   name: string;

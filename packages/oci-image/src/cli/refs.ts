@@ -14,6 +14,12 @@ export function asReference(text: string): string {
   return /^[a-z][a-z0-9-]*:/.test(text) ? text : `oci:${text}`;
 }
 
+/** The folder when a reference names a whole layout (`DIR` or `oci:DIR`, no ref); else undefined. */
+export function wholeLayout(reference: string): string | undefined {
+  const bare = reference.startsWith('oci:') ? reference.slice(4) : reference;
+  return bare.includes(':') ? undefined : bare;
+}
+
 export interface Opened {
   artifact: Image | ImageIndex;
   source: ImageSource;

@@ -27,10 +27,10 @@ export const indexCommand: CommandModule<object, { reference: string }> = {
   describe: "print a layout's index.json, or the index a reference names",
   handler: async ({ reference }) => {
     const { OciLayout } = await import('../../layout/layout.js');
-    const { openReference } = await import('../refs.js');
+    const { openReference, wholeLayout } = await import('../refs.js');
     const { UnsupportedMediaTypeError } = await import('../../errors.js');
-    const bare = reference.startsWith('oci:') ? reference.slice(4) : reference;
-    if (!/^[a-z][a-z0-9-]*:/.test(bare) && !bare.includes(':')) {
+    const bare = wholeLayout(reference);
+    if (bare !== undefined) {
       const layout = new OciLayout(bare);
       await layout.check();
       const { readFile } = await import('node:fs/promises');
@@ -66,7 +66,8 @@ export const blobCommand: CommandModule<object, { reference: string; digest: str
     const { verified } = await import('../../blob.js');
     const { pipeline } = await import('node:stream/promises');
     parseDigest(digest);
-    const path = (reference.startsWith('oci:') ? reference.slice(4) : reference).split(':')[0] as string;
+    const { parseOciReference } = await import('../../transports/oci.js');
+    const { path } = parseOciReference(reference.startsWith('oci:') ? reference.slice(4) : reference, reference);
     const layout = new OciLayout(path);
     await layout.check();
     const { stat } = await import('node:fs/promises');
@@ -85,10 +86,10 @@ export const validateCommand: CommandModule<object, { reference: string; format:
     const { OciLayout } = await import('../../layout/layout.js');
     const { artifactFromRaw } = await import('../../image-index.js');
     const { OciLayoutSource } = await import('../../transports/oci.js');
-    const { openReference } = await import('../refs.js');
-    const bare = reference.startsWith('oci:') ? reference.slice(4) : reference;
+    const { openReference, wholeLayout } = await import('../refs.js');
+    const bare = wholeLayout(reference);
     let report: import('../../validate.js').ValidationReport;
-    if (!/^[a-z][a-z0-9-]*:/.test(bare) && !bare.includes(':')) {
+    if (bare !== undefined) {
       const layout = new OciLayout(bare);
       const source = new OciLayoutSource(layout, undefined, `oci:${bare}`);
       report = await validateLayout(layout, async (d) => {

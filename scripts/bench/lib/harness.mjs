@@ -1,0 +1,61 @@
+// Pieces every benchmark shares: timing a command (wall, CPU, peak RSS), the
+// median, and a throw-away docker-registry on 127.0.0.1.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+// GNU time, when present, adds the child's CPU time (user + sys), steadier
+// than wall time when other processes share the cores, and its peak RSS.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Run argv once: wall ms, CPU ms (NaN without GNU time), peak RSS MiB. Throws when it fails. */
+export function timeCommand(argv) {
+  const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S %M', ...argv] : argv;
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
+  const line = String(result.stderr).match(/@@cpu (\S+) (\S+) (\d+)\s*$/);
+  return {
+    wall,
+    cpu: line ? (Number(line[1]) + Number(line[2])) * 1000 : NaN,
+    rss: line ? Number(line[3]) / 1024 : NaN,
+  };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A docker-registry (plain HTTP, no auth) in a fresh folder under `parent`; stop() removes it. */
+export async function startRegistry(parent) {
+  const dir = mkdtempSync(join(parent, 'registry-'));
+  const port = await freePort();
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const stop = () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false)) return { host: `127.0.0.1:${port}`, stop };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  stop();
+  throw new Error('docker-registry did not start');
+}
