@@ -10,6 +10,8 @@ import { rolldown } from 'rolldown';
 
 const root = new URL('..', import.meta.url).pathname;
 const NATIVE = ['zstd-napi'];
+const OWN_MODULE = /\/packages\/[^/]+\/dist\//;
+const ENTRY_MODULE = /\/dist\/(cli|monitor-main)\.js$/;
 
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
@@ -25,6 +27,10 @@ for (const name of readdirSync(join(root, 'packages'))) {
     input: { 'cli.bundle': join(dir, 'dist', 'cli.js') },
     platform: 'node',
     external: [/^node:/, ...NATIVE],
+    // Our modules run no code when imported (entries and the monitor aside),
+    // so importing one name from a package's index must not drag in, and
+    // run, the whole package: each command's chunk gets only what it uses.
+    treeshake: { moduleSideEffects: (id) => !OWN_MODULE.test(id) || ENTRY_MODULE.test(id) },
     logLevel: 'warn',
   });
   await bundle.write({ dir: join(dir, 'dist'), format: 'esm', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: false });

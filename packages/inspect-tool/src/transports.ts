@@ -1,4 +1,4 @@
-import { InvalidReferenceError, localTransports, localTransportsWith, type ArchiveStdio, type Transport } from '@ocikit/oci-image';
+import { InvalidReferenceError, LOCAL_TRANSPORT_NAMES, type ArchiveStdio, type Transport } from '@ocikit/oci-image';
 
 /** Options for remote and store transports, as the CLI read them from flags and the environment. */
 export interface TransportOptions {
@@ -32,9 +32,11 @@ export interface LoadedTransport {
  * them: a local `oci:` inspect never loads the registry client, and a remote
  * one never loads the store.
  */
+const loadRegistryClient = () => import('@ocikit/registry-client');
+
 const LAZY: Record<string, (o: TransportOptions) => Promise<LoadedTransport>> = {
   async docker(o) {
-    const { dockerTransport, defaultAuthFiles } = await import('@ocikit/registry-client');
+    const { dockerTransport, defaultAuthFiles } = await loadRegistryClient();
     const transport = dockerTransport({
       tlsVerify: o.tlsVerify !== false,
       ...(o.certDir ? { certDir: o.certDir } : {}),
@@ -52,7 +54,16 @@ const LAZY: Record<string, (o: TransportOptions) => Promise<LoadedTransport>> = 
 
 /** Every transport name this CLI understands, for messages. */
 export function transportNames(): string[] {
-  return [...new Set([...localTransports.map((t) => t.name), ...Object.keys(LAZY)])];
+  return [...new Set([...LOCAL_TRANSPORT_NAMES, ...Object.keys(LAZY)])];
+}
+
+/**
+ * Start loading the code a reference needs while the command's own modules
+ * load: the two module graphs then load side by side instead of one after
+ * the other. Only a hint; errors surface later, from transportsFor.
+ */
+export function preloadTransportFor(input: string | undefined): void {
+  if (input?.startsWith('docker:')) loadRegistryClient().catch(() => {});
 }
 
 /**
@@ -64,10 +75,12 @@ export async function transportsFor(input: string, options: TransportOptions = {
   const colon = input.indexOf(':');
   if (colon <= 0) throw new InvalidReferenceError(input, 'no transport', known);
   const name = input.slice(0, colon);
-  const transports = options.stdio ? localTransportsWith(options.stdio) : [...localTransports];
-  if (transports.some((t) => t.name === name)) return { transports, close: () => {} };
+  if (LOCAL_TRANSPORT_NAMES.includes(name)) {
+    const { localTransportsWith } = await import('@ocikit/oci-image/local-transports');
+    return { transports: localTransportsWith(options.stdio ?? {}), close: () => {} };
+  }
   const load = LAZY[name];
   if (!load) throw new InvalidReferenceError(input, `unknown transport ${JSON.stringify(name)}`, known);
   const loaded = await load(options);
-  return { transports: [...transports, loaded.transport], close: loaded.close };
+  return { transports: [loaded.transport], close: loaded.close };
 }

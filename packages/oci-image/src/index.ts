@@ -22,6 +22,7 @@ export * from './mutate/index.js';
 export { ociArchiveTransport, ociArchiveTransportWith, type ArchiveStdio } from './transports/oci-archive.js';
 export { dirTransport, DirSource, DirDestination, type DirReference } from './transports/dir.js';
 export { localTransports, localTransportsWith } from './transports/local.js';
+export { LOCAL_TRANSPORT_NAMES } from './transports/local-names.js';
 export { gcLayout, reachableDigests, type GcResult, type GcOptions } from './layout/gc.js';
 export { validateArtifact, validateLayout, type ValidationReport } from './validate.js';
 export { copyReference } from './copy-reference.js';

@@ -1,6 +1,7 @@
 import { hostPlatform, parsePlatform, type Platform } from '@ocikit/oci-image';
 import { interruptSignal, stderrLogger } from '@ocikit/oci-image/cli';
 import type { OpenOptions } from '../open.js';
+import { preloadTransportFor } from '../transports.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandName } from './specs.js';
 
@@ -38,6 +39,7 @@ const HANDLERS: Record<CommandName, () => Promise<{ run(ctx: CommandContext): Pr
 
 /** Build the options every command shares (reading the environment here, not in the library) and run it. */
 export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJS.ProcessEnv): Promise<void> {
+  for (const input of args.positionals) preloadTransportFor(input);
   const signal = interruptSignal();
   const o = args.options;
   const open: OpenOptions = {
