@@ -1,4 +1,4 @@
-import type { Options } from 'yargs';
+import type { Argv as Yargs, Options } from 'yargs';
 import type { Transport } from '@ocikit/oci-image';
 import type { DockerTransportOptions } from '../docker-transport.js';
 
@@ -57,4 +57,16 @@ export async function transportsFor(provider: TransportsProvider, argv: Argv, si
   const { dockerTransport } = await import('../docker-transport.js');
   const docker = dockerTransport(await dockerOptionsFrom(argv, side));
   return { docker, all: [...(await provider(argv)), docker] };
+}
+
+/**
+ * Add help examples when the parser is yargs. The CLI fast path reads command
+ * definitions with a recorder that sends any call it does not know (such as
+ * `example`) to yargs, which costs ~60 ms of start-up; examples only matter for help.
+ */
+export function withExamples<T>(parser: Yargs<T>, examples: ReadonlyArray<readonly [string, string]>): Yargs<T> {
+  if (!('example' in parser)) return parser;
+  let out = parser;
+  for (const [command, description] of examples) out = out.example(command, description);
+  return out;
 }

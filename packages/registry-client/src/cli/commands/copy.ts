@@ -1,26 +1,30 @@
 import type { CommandModule } from 'yargs';
-import { registryOptions, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+import { registryOptions, withExamples, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 export function copyCommand(options: RegistryCommandsOptions): CommandModule {
   return {
     command: 'copy <source> <destination>',
     describe: 'copy an image between any two transports (docker://, oci:, oci-archive:, dir:)',
     builder: (y) =>
-      y
-        .options(registryOptions)
-        .options(sideOptions('src'))
-        .options(sideOptions('dest'))
-        .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
-        .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
-        .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
-        .option('dest-compress-format', { choices: ['gzip', 'zstd', 'none'], describe: 're-compress layers for the destination (changes digests)' })
-        .option('manifest-format', { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' })
-        .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
-        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output' })
-        .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
-        .option('digestfile', { type: 'string', describe: 'also write the digest of the copied manifest to this file (as skopeo does)' })
-        .example('$0 copy oci:./layout:v1 docker://localhost:5000/app:v1', 'push a layout')
-        .example('ref=$($0 copy docker://localhost:5000/app:v1 oci:./out:v1)', 'pull and keep the reference'),
+      withExamples(
+        y
+          .options(registryOptions)
+          .options(sideOptions('src'))
+          .options(sideOptions('dest'))
+          .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
+          .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
+          .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+          .option('dest-compress-format', { choices: ['gzip', 'zstd', 'none'], describe: 're-compress layers for the destination (changes digests)' })
+          .option('manifest-format', { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' })
+          .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
+          .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress output' })
+          .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
+          .option('digestfile', { type: 'string', describe: 'also write the digest of the copied manifest to this file (as skopeo does)' }),
+        [
+          ['$0 copy oci:./layout:v1 docker://localhost:5000/app:v1', 'push a layout'],
+          ['ref=$($0 copy docker://localhost:5000/app:v1 oci:./out:v1)', 'pull and keep the reference'],
+        ],
+      ),
     handler: async (raw) => {
       const argv = raw as Argv;
       const { copyImage } = await import('../../copy-image.js');

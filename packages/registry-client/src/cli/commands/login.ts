@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '@ocikit/oci-image/cli';
-import type { Argv } from '../options.js';
+import { withExamples, type Argv } from '../options.js';
 
 async function loginFile(argv: Argv): Promise<string> {
   const { defaultLoginFile } = await import('../../auth/credentials.js');
@@ -17,14 +17,16 @@ export const loginCommand: CommandModule = {
   command: 'login <registry>',
   describe: 'check credentials against a registry and store them in auth.json (mode 0600)',
   builder: (y) =>
-    y
-      .option('username', { alias: 'u', type: 'string' })
-      .option('password', { alias: 'p', type: 'string', describe: 'prefer --password-stdin: arguments are visible to other users' })
-      .option('password-stdin', { type: 'boolean' })
-      .option('authfile', { type: 'string' })
-      .option('tls-verify', { type: 'boolean' })
-      .option('cert-dir', { type: 'string' })
-      .example('echo "$PW" | $0 login -u me --password-stdin localhost:5000', ''),
+    withExamples(
+      y
+        .option('username', { alias: 'u', type: 'string' })
+        .option('password', { alias: 'p', type: 'string', describe: 'prefer --password-stdin: arguments are visible to other users' })
+        .option('password-stdin', { type: 'boolean' })
+        .option('authfile', { type: 'string' })
+        .option('tls-verify', { type: 'boolean' })
+        .option('cert-dir', { type: 'string' }),
+      [['echo "$PW" | $0 login -u me --password-stdin localhost:5000', '']],
+    ),
   handler: async (raw) => {
     const argv = raw as Argv;
     const username = argv.username as string | undefined;

@@ -1,21 +1,25 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '@ocikit/oci-image/cli';
-import { registryOptions, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+import { registryOptions, withExamples, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 export function syncCommand(options: RegistryCommandsOptions): CommandModule {
   return {
     command: 'sync <references..>',
     describe: 'copy repositories (every tag) or images to a registry namespace or a folder of layouts; last argument is the destination',
     builder: (y) =>
-      y
-        .options(registryOptions)
-        .options(sideOptions('src'))
-        .options(sideOptions('dest'))
-        .option('all', { alias: 'a', type: 'boolean', describe: 'copy whole indexes, every platform' })
-        .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
-        .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' })
-        .example('$0 sync docker://localhost:5000/team/app ./mirror', 'every tag into ./mirror/app as an OCI layout')
-        .example('$0 sync docker://a:5000/x docker://b:5000/mirror', 'every tag of x to b:5000/mirror/x'),
+      withExamples(
+        y
+          .options(registryOptions)
+          .options(sideOptions('src'))
+          .options(sideOptions('dest'))
+          .option('all', { alias: 'a', type: 'boolean', describe: 'copy whole indexes, every platform' })
+          .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+          .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' }),
+        [
+          ['$0 sync docker://localhost:5000/team/app ./mirror', 'every tag into ./mirror/app as an OCI layout'],
+          ['$0 sync docker://a:5000/x docker://b:5000/mirror', 'every tag of x to b:5000/mirror/x'],
+        ],
+      ),
     handler: async (raw) => {
       const argv = raw as Argv;
       const refs = argv.references as string[];
