@@ -19,8 +19,9 @@ import { downloadBlob, headBlob } from './blob-download.js';
 import { mountBlob, uploadBlob } from './blob-upload.js';
 import { isLocalRegistry, RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
-import { nodeFetch, type HttpFetch } from './http.js';
+import type { HttpFetch } from './http.js';
 import { getManifest, putManifest } from './manifests.js';
+import { nodeHttp } from './node-http.js';
 import { formatDockerReference, manifestReference, parseDockerReference, type DockerReference } from './reference.js';
 import { updateReferrersTag } from './referrers-tag.js';
 import type { RetryOptions } from './retry.js';
@@ -38,7 +39,7 @@ export interface DockerTransportOptions {
   authFiles?: readonly string[];
   /** A full credential lookup; replaces creds and auth files. */
   credentials?: CredentialLookup;
-  /** The HTTP layer; default node-fetch with the TLS settings above. */
+  /** The HTTP layer; default node:http (nodeHttp) with the TLS settings above; nodeFetch() is the node-fetch one. */
   fetch?: HttpFetch;
   retry?: RetryOptions;
   /** Upload in PATCH chunks of this size instead of one streamed PUT. */
@@ -155,7 +156,7 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
     let fetch = options.fetch;
     if (!fetch) {
       const certs = options.certDir ? await readCertDir(options.certDir) : { ca: [] };
-      const created = nodeFetch({ tlsVerify: options.tlsVerify !== false, ...certs });
+      const created = nodeHttp({ tlsVerify: options.tlsVerify !== false, ...certs });
       fetches.push(created);
       fetch = created;
     }

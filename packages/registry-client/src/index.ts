@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './reference.js';
 export * from './http.js';
+export { nodeHttp } from './node-http.js';
 export * from './retry.js';
 export { parseChallenges, type Challenge } from './auth/challenge.js';
 export * from './auth/credentials.js';

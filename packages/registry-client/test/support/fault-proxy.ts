@@ -25,6 +25,8 @@ export interface FaultProxy {
   rules: FaultRule[];
   /** `METHOD path -> fault` lines, for assertions. */
   log: string[];
+  /** Every request that reached the proxy (method, path, headers), faulted or not. */
+  seen: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }>;
   stop(): Promise<void>;
 }
 
@@ -55,8 +57,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   const rules: FaultRule[] = [];
   const log: string[] = [];
+  const seen: FaultProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    seen.push({ method: req.method ?? '', path, headers: req.headers });
     const rule = rules.find((r) => (r.times ?? 1) > 0 && r.path.test(path) && (!r.method || r.method === req.method));
     if (!rule) return forward(target, req, res);
     rule.times = (rule.times ?? 1) - 1;
@@ -128,6 +132,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     rules,
     log,
+    seen,
     stop: () =>
       new Promise((r) => {
         server.closeAllConnections();

@@ -1,0 +1,87 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { HttpFetch, HttpRequest, HttpResponse, NodeFetchOptions } from './http.js';
+
+type Send = (url: URL, options: RequestOptions) => ClientRequest;
+
+/** Sockets read in 64 KiB steps; a larger buffer pauses the socket less often while a disk write is pending. */
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+
+function responseOf(res: IncomingMessage, url: string): HttpResponse {
+  return {
+    status: res.statusCode ?? 0,
+    url,
+    header(name) {
+      const value = res.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    body: res,
+  };
+}
+
+/**
+ * HttpFetch on node:http and node:https directly, the default HTTP layer:
+ * the response body is the socket's own IncomingMessage (no extra stream
+ * stage per chunk), keep-alive agents per protocol, https and tls loaded only
+ * when an https URL is first used, redirects returned to the caller, no
+ * decompression (registries send blobs as stored; we digest what we get).
+ * Errors are Node's own system and TLS errors (ECONNRESET, ECONNREFUSED,
+ * DEPTH_ZERO_SELF_SIGNED_CERT...), which networkError() classifies; a socket
+ * dropped mid-body fails the body stream with ECONNRESET "aborted".
+ */
+export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close(): void } {
+  const maxSockets = options.maxSockets ?? 16;
+  let plain: HttpAgent | undefined;
+  let secure: Promise<{ send: Send; agent: HttpsAgent }> | undefined;
+
+  const loadSecure = () => {
+    secure ??= Promise.all([import('node:https'), options.ca?.length ? import('node:tls') : undefined]).then(([https, tls]) => ({
+      send: https.request,
+      agent: new https.Agent({
+        keepAlive: true,
+        maxSockets,
+        highWaterMark: SOCKET_HIGH_WATER_MARK,
+        rejectUnauthorized: options.tlsVerify !== false,
+        ...(options.ca?.length && tls ? { ca: [...tls.rootCertificates, ...options.ca.map((c) => c.toString('utf8'))] } : {}),
+        ...(options.cert ? { cert: options.cert } : {}),
+        ...(options.key ? { key: options.key } : {}),
+      } as ConstructorParameters<typeof https.Agent>[0]),
+    }));
+    return secure;
+  };
+
+  const transportFor = async (url: URL): Promise<{ send: Send; agent: HttpAgent | HttpsAgent }> => {
+    if (url.protocol === 'https:') return loadSecure();
+    if (url.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${url.protocol}`);
+    plain ??= new HttpAgent({ keepAlive: true, maxSockets, highWaterMark: SOCKET_HIGH_WATER_MARK } as ConstructorParameters<typeof HttpAgent>[0]);
+    return { send: httpRequest, agent: plain };
+  };
+
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const url = new URL(request.url);
+    const { send: open, agent } = await transportFor(url);
+    const headers: OutgoingHttpHeaders = { 'user-agent': 'ocikit-registry-client', ...(request.headers ?? {}) };
+    const body = request.body;
+    if (Buffer.isBuffer(body) && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = body.length;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const req = open(url, { method: request.method, headers, agent, ...(request.signal ? { signal: request.signal } : {}) });
+      // Kept for the whole exchange: once the response is out, failures surface on its body.
+      req.on('error', reject);
+      req.once('response', (res) => resolve(responseOf(res, request.url)));
+      if (body === undefined) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else {
+        body.once('error', (error) => req.destroy(error));
+        body.pipe(req);
+      }
+    });
+  };
+
+  return Object.assign(send, {
+    close() {
+      plain?.destroy();
+      void secure?.then(({ agent }) => agent.destroy(), () => {});
+    },
+  });
+}

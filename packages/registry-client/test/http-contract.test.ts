@@ -1,0 +1,196 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localTransports, readAll } from '@ocikit/oci-image';
+import {
+  copyImage,
+  dockerTransport,
+  downloadBlob,
+  getManifest,
+  networkError,
+  nodeFetch,
+  nodeHttp,
+  readBody,
+  type DockerTransport,
+  type HttpFetch,
+  type NodeFetchOptions,
+} from '@ocikit/registry-client';
+import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
+import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
+import { makeTestImage, type TestImage } from './support/images.js';
+
+/**
+ * The HttpFetch contract, run against both implementations: node:http (the
+ * default) and node-fetch (kept as an option). Same registry, same faults,
+ * same expectations, so neither rots.
+ */
+const implementations: Array<[string, (options?: NodeFetchOptions) => HttpFetch & { close(): void }]> = [
+  ['node:http', nodeHttp],
+  ['node-fetch', nodeFetch],
+];
+
+const BLOB = /\/blobs\/sha256:/;
+const UPLOAD = /\/blobs\/uploads\//;
+
+let registry: RunningRegistry;
+let proxy: FaultProxy;
+let work: string;
+let image: TestImage;
+beforeAll(async () => {
+  registry = await startRegistry({ auth: 'basic' });
+  proxy = await startFaultProxy(registry.url);
+  work = mkdtempSync(join(tmpdir(), 'ocikit-rc-http-'));
+  image = await makeTestImage(join(work, 'src'), 'v1', { layers: 2, layerSize: 1_200_000 });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
+  let fetch: HttpFetch & { close(): void };
+  let docker: DockerTransport;
+  const transports = () => [...localTransports, docker];
+  const repo = (what: string) => `contract/${name.replace(/\W/g, '')}-${what}`;
+  const push = (to: string) =>
+    copyImage(`oci:${join(work, 'src')}:v1`, `docker://${proxy.host}/${to}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
+  const pull = (from: string, dir: string) =>
+    copyImage(`docker://${proxy.host}/${from}:v1`, `oci:${join(work, name.replace(/\W/g, ''), dir)}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
+
+  beforeEach(() => {
+    docker?.close();
+    fetch = makeFetch();
+    docker = dockerTransport({ fetch, creds: `${registry.username}:${registry.password}`, retry: { baseDelayMs: 20 } });
+    proxy.rules.length = 0;
+    proxy.log.length = 0;
+    proxy.seen.length = 0;
+  });
+  afterAll(() => {
+    docker?.close();
+    fetch?.close();
+  });
+
+  it('pushes to and pulls from the real registry with every digest kept', async () => {
+    const pushed = await push(repo('rt'));
+    expect(pushed.digest).toBe(image.manifest.digest);
+    expect(pushed.blobsCopied).toBe(3);
+    const pulled = await pull(repo('rt'), 'rt');
+    expect(pulled.digest).toBe(image.manifest.digest);
+    const names = readdirSync(join(work, name.replace(/\W/g, ''), 'rt', 'blobs', 'sha256')).sort();
+    expect(names).toEqual([image.manifest.digest, image.config.digest, ...image.layers.map((l) => l.digest)].map((d) => d.slice(7)).sort());
+    expect(proxy.seen.every((r) => !r.headers['accept-encoding'])).toBe(true);
+  });
+
+  it('follows a redirect to another host without the Authorization header', async () => {
+    await push(repo('redirect'));
+    const seen: Array<string | undefined> = [];
+    const cdn: Server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const auth = `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`;
+      request(`${registry.url}${req.url}`, { headers: { authorization: auth } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      }).end();
+    });
+    await new Promise<void>((r) => cdn.listen(0, '127.0.0.1', r));
+    const port = (cdn.address() as AddressInfo).port;
+    proxy.rules.push({ method: 'GET', path: BLOB, times: 3, action: { kind: 'redirect', to: (req) => `http://localhost:${port}${req.url}` } });
+    try {
+      expect((await pull(repo('redirect'), 'redirect')).digest).toBe(image.manifest.digest);
+    } finally {
+      await new Promise<void>((r) => cdn.close(() => r()));
+    }
+    expect(seen).toHaveLength(3);
+    expect(seen.every((h) => h === undefined)).toBe(true);
+    expect(proxy.seen.filter((r) => BLOB.test(r.path)).every((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
+  });
+
+  it('resumes a blob dropped mid-body with a Range request, verified', async () => {
+    await push(repo('range'));
+    const layer = image.layers[0]!;
+    proxy.rules.push({ method: 'GET', path: new RegExp(layer.digest.slice(7)), times: 1, action: { kind: 'drop-mid-body' } });
+    const client = await docker.client(proxy.host);
+    const bytes = await readAll(downloadBlob(client, repo('range'), layer, { retry: { baseDelayMs: 20 } }));
+    expect(bytes.length).toBe(layer.size);
+    expect(readFileSync(join(work, 'src', 'blobs', 'sha256', layer.digest.slice(7))).equals(bytes)).toBe(true);
+    const gets = proxy.seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer.digest));
+    expect(gets).toHaveLength(2);
+    expect(gets[0]!.headers.range).toBeUndefined();
+    expect(gets[1]!.headers.range).toBe(`bytes=${Math.floor(layer.size / 2)}-`);
+  });
+
+  it('retries a small body cut mid-way and an upload dropped mid-blob', async () => {
+    proxy.rules.push({ method: 'PUT', path: UPLOAD, times: 1, action: { kind: 'drop-mid-upload' } });
+    expect((await push(repo('drops'))).digest).toBe(image.manifest.digest);
+    expect(proxy.log).toEqual([expect.stringMatching(/^PUT .* -> drop-mid-upload/)]);
+    proxy.rules.push({ method: 'GET', path: /\/manifests\//, times: 1, action: { kind: 'drop-mid-body' } });
+    const raw = await getManifest(await docker.client(proxy.host), repo('drops'), 'v1');
+    expect(raw.digest).toBe(image.manifest.digest);
+    expect(proxy.log.at(-1)).toMatch(/manifests\/v1 -> drop-mid-body/);
+  });
+
+  it('reports a socket dropped mid-body as a retryable network error, and honours AbortSignal', async () => {
+    const cut: Server = createServer((req, res) => {
+      res.writeHead(200, { 'content-length': '1000000' });
+      res.write(Buffer.alloc(1000));
+      if (req.url === '/cut') setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((r) => cut.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(cut.address() as AddressInfo).port}`;
+    try {
+      const response = await fetch({ method: 'GET', url: `${base}/cut` });
+      expect(response.status).toBe(200);
+      const failure = await readBody(response).catch((e: unknown) => e);
+      const wrapped = networkError('GET', `${base}/cut`, failure);
+      expect(wrapped.code).toBe('ERR_REGISTRY_NETWORK');
+      expect(wrapped.retryable).toBe(true);
+
+      const controller = new AbortController();
+      const hanging = await fetch({ method: 'GET', url: `${base}/hang`, signal: controller.signal });
+      const reading = readBody(hanging).catch((e: unknown) => e);
+      controller.abort();
+      expect(await reading).toBeInstanceOf(Error);
+      const refused = await fetch({ method: 'GET', url: 'http://127.0.0.1:1/' }).catch((e: unknown) => e);
+      const classified = networkError('GET', 'http://127.0.0.1:1/', refused);
+      expect(classified.code).toBe('ERR_REGISTRY_NETWORK');
+      expect(classified.message).toMatch(/ECONNREFUSED/);
+    } finally {
+      cut.closeAllConnections();
+      await new Promise<void>((r) => cut.close(() => r()));
+    }
+  });
+});
+
+describe.each(implementations)('HttpFetch TLS options: %s', (_name, makeFetch) => {
+  let tls: RunningRegistry;
+  beforeAll(async () => {
+    tls = await startRegistry({ tls: true });
+  });
+  afterAll(() => tls?.stop());
+
+  it('verifies against the given CA, refuses an unknown one, and skips verification on request', async () => {
+    const ca = readFileSync(join(tls.certDir as string, 'ca.crt'));
+    const cases: Array<[NodeFetchOptions, number | string]> = [
+      [{ ca: [ca] }, 200],
+      [{}, 'ERR_REGISTRY_TLS'],
+      [{ tlsVerify: false }, 200],
+    ];
+    for (const [options, expected] of cases) {
+      const fetch = makeFetch(options);
+      try {
+        const url = `${tls.url}/v2/`;
+        const outcome = await fetch({ method: 'GET', url }).then(
+          (response) => (response.body.resume(), response.status),
+          (error: unknown) => networkError('GET', url, error).code,
+        );
+        expect(outcome).toBe(expected);
+      } finally {
+        fetch.close();
+      }
+    }
+  });
+});
