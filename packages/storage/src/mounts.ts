@@ -35,12 +35,17 @@ export function mountLockName(id: string): string {
   return `mount-${id}`;
 }
 
+export interface MountOptions {
+  /** Mount overlay `volatile` (no syncs) for a container that is removed after use; see OverlayMount. */
+  volatile?: boolean;
+}
+
 /**
  * Mount a container's filesystem and count the user; a second user gets the
  * same mount point. A count whose mount vanished (reboot, crash, someone's
  * umount) is reset, so the mount is made again.
  */
-export async function mountContainer(store: Store, idOrName: string): Promise<{ id: string; mountPoint: string; count: number }> {
+export async function mountContainer(store: Store, idOrName: string, options: MountOptions = {}): Promise<{ id: string; mountPoint: string; count: number }> {
   const c = await findContainer(store, idOrName);
   const mountPoint = mountPointOf(store, c);
   return withLock(store.paths.locks, mountLockName(c.id), async () => {
@@ -50,7 +55,7 @@ export async function mountContainer(store: Store, idOrName: string): Promise<{ 
     if (c.driver === 'overlay') {
       const mounted = await isMounted(mountPoint);
       if (!mounted) {
-        await mountOverlay(await overlaySpec(store, c, mountPoint));
+        await mountOverlay({ ...(await overlaySpec(store, c, mountPoint)), ...(options.volatile ? { volatile: true } : {}) });
         count = 0;
       } else if (count === 0) {
         count = 0; // mounted but not counted (a crashed user): adopt it

@@ -46,6 +46,13 @@ export interface OverlayMount {
   work?: string;
   target: string;
   readOnly?: boolean;
+  /**
+   * overlayfs `volatile`: no syncs to the upper fs, so unmounting does not
+   * wait for a syncfs of the whole disk. For containers thrown away after
+   * use (podman sets it for --rm): after a crash the upper dir is suspect,
+   * and the kernel refuses to mount it again.
+   */
+  volatile?: boolean;
 }
 
 /**
@@ -59,6 +66,7 @@ export async function mountOverlay(spec: OverlayMount): Promise<void> {
   const options = [
     `lowerdir=${spec.lower.join(':')}`,
     ...(writable ? [`upperdir=${spec.upper}`, `workdir=${spec.work}`] : ['ro']),
+    ...(writable && spec.volatile ? ['volatile'] : []),
     'redirect_dir=off',
     'index=off',
     'metacopy=off',
