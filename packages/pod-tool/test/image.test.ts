@@ -49,6 +49,18 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     expect(storeMounts()).toEqual([]);
   });
 
+  it('mounts the rootfs of an --rm container volatile (no disk sync on unmount), a kept one not', async () => {
+    const rootMount = `grep ' / / ' /proc/self/mountinfo`;
+    const throwaway = await ociPod([...base, 'run', '--rm', `oci:${layout}:app`, rootMount]);
+    expect(throwaway.stdout).toMatch(/ - overlay .*volatile/);
+    const kept = await ociPod([...base, 'run', '--name', 'kept', `oci:${layout}:app`, rootMount]);
+    expect(kept.stdout).toMatch(/ - overlay /);
+    expect(kept.stdout).not.toMatch(/volatile/);
+    expect((await ociPod([...base, 'rm', 'kept'])).code).toBe(0);
+    expect(storageContainers()).toEqual([]);
+    expect(storeMounts()).toEqual([]);
+  });
+
   it('pulls into the store, lists and removes images, and runs one by name', async () => {
     const pulled = await ociPod([...base, 'pull', `oci:${layout}:app`]);
     expect(pulled.stdout).toMatch(/^storage:(\S+@)?sha256:[0-9a-f]{64}\n$/);

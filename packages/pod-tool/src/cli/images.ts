@@ -26,7 +26,7 @@ export async function prepareImage(argv: Record<string, unknown>, image: string)
   const { prepareRootfs, pullIntoStore } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
   const { digest } = await pullIntoStore(store, image, await otherTransports(image));
-  const prepared = await prepareRootfs(store, image, digest);
+  const prepared = await prepareRootfs(store, image, digest, { throwaway: Boolean(argv.rm) });
   return {
     image,
     imageDigest: prepared.imageDigest,

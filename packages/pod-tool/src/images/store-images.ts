@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copy, parseReference, readArtifact, type ImageConfig, type Transport } from '@ocikit/oci-image';
 import {
   createContainer as createStorageContainer, mountContainer, openStore, openStoreImage, removeContainer as removeStorageContainer,
-  resolveImage, storageTransport, unmountContainer, ImageNotKnownError, type Store,
+  resolveImage, storageTransport, ImageNotKnownError, type Store,
 } from '@ocikit/storage';
 
 /** Where the image store is (the CLI works it out from flags and environment). */
@@ -20,8 +20,20 @@ export interface PreparedRootfs {
   storageId: string;
 }
 
-export async function openImageStore(location: StoreLocationOptions): Promise<Store> {
-  return openStore({ root: location.root, ...(location.runroot ? { runroot: location.runroot } : {}) });
+const opened = new Map<string, Promise<Store>>();
+
+/** The store, opened once per process: run --rm opens it to create and again to remove. */
+export function openImageStore(location: StoreLocationOptions): Promise<Store> {
+  const key = `${location.root}\0${location.runroot ?? ''}`;
+  let store = opened.get(key);
+  if (!store) {
+    store = openStore({ root: location.root, ...(location.runroot ? { runroot: location.runroot } : {}) });
+    store.catch(() => opened.delete(key));
+    opened.set(key, store);
+    // The store remembers its resolved runroot: a record's storage location opens the same store.
+    void store.then((s) => opened.set(`${s.root}\0${s.runroot}`, store!), () => undefined);
+  }
+  return store;
 }
 
 /** Transports a reference may name, storage: for this store among them. */
@@ -71,13 +83,18 @@ function storedName(text: string): string {
   return '';
 }
 
+export interface PrepareRootfsOptions {
+  /** The container is removed after use (--rm): mount it volatile, so unmounting waits for no disk sync. */
+  throwaway?: boolean;
+}
+
 /** A private writable rootfs of the image, mounted, with the image's config. */
-export async function prepareRootfs(store: Store, image: string, digest: string): Promise<PreparedRootfs> {
+export async function prepareRootfs(store: Store, image: string, digest: string, options: PrepareRootfsOptions = {}): Promise<PreparedRootfs> {
   const { descriptor } = await resolveImage(store, digest);
   const config = await (await openStoreImage(store, descriptor)).config();
   const record = await createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}` });
   try {
-    const { mountPoint } = await mountContainer(store, record.id);
+    const { mountPoint } = await mountContainer(store, record.id, options.throwaway ? { volatile: true } : {});
     return { image, imageDigest: digest, imageConfig: config, rootfs: mountPoint, storageId: record.id };
   } catch (error) {
     await removeStorageContainer(store, record.id, { force: true }).catch(() => undefined);
@@ -85,9 +102,8 @@ export async function prepareRootfs(store: Store, image: string, digest: string)
   }
 }
 
-/** Unmount and delete the storage container of a removed container. */
+/** Unmount and delete the storage container of a removed container (a forced remove unmounts first, under the mount lock). */
 export async function releaseRootfs(store: Store, storageId: string): Promise<void> {
-  await unmountContainer(store, storageId, { force: true }).catch(() => undefined);
   await removeStorageContainer(store, storageId, { force: true }).catch((error: Error & { code?: string }) => {
     if (error.code !== 'ERR_STORAGE_CONTAINER_UNKNOWN') throw error;
   });
