@@ -9,6 +9,8 @@ import type { Argv } from './options.js';
  * default one.
  */
 export async function optionalStorageTransport(argv: Argv): Promise<Transport<any> | undefined> {
+  // Loading the store's code costs start-up; only a storage: reference needs it.
+  if (!namesStorage(argv)) return undefined;
   let storage: typeof import('@ocikit/storage');
   try {
     storage = await import('@ocikit/storage');
@@ -22,4 +24,12 @@ export async function optionalStorageTransport(argv: Argv): Promise<Transport<an
   );
   const driver = argv['storage-driver'] as string | undefined;
   return storage.storageTransport({ ...location, ...(driver ? { driver: storage.assertDriver(driver) } : {}) });
+}
+
+/** True when a positional argument of the command line is a storage: reference. */
+export function namesStorage(argv: Argv): boolean {
+  const words = Object.entries(argv)
+    .filter(([key]) => !key.includes('-') && key !== '$0')
+    .flatMap(([, value]) => (Array.isArray(value) ? value : [value]));
+  return words.some((word) => typeof word === 'string' && word.startsWith('storage:'));
 }
