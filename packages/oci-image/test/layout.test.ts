@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ describe('OCI layout', async () => {
     expect((await read.config()).history).toHaveLength(2);
     const report = await layoutReport(dir);
     expect(report.problems).toEqual([]);
+  });
+
+  it('opens an existing layout without waiting for a writer that holds the index lock', async () => {
+    const dir = join(root, 'held');
+    await OciLayout.init(dir);
+    // A live writer's lock (fresh, so not stale for 10 s): reading must not queue behind it.
+    await mkdir(join(dir, '.ocikit-index.lock'));
+    const started = Date.now();
+    await OciLayout.init(dir);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'))).toMatchObject({ schemaVersion: 2 });
   });
 
   it('tags, untags and collects garbage', async () => {

@@ -35,6 +35,9 @@ export class OciLayout {
   static async init(root: string): Promise<OciLayout> {
     const layout = new OciLayout(root);
     await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+    // Both files are written atomically: present means complete, and there is nothing to lock for.
+    const [hasLayout, hasIndex] = await Promise.all([exists(join(root, LAYOUT_FILE)), exists(join(root, INDEX_FILE))]);
+    if (hasLayout && hasIndex) return layout;
     await withDirLock(root, LOCK_NAME, async () => {
       if (!(await exists(join(root, LAYOUT_FILE)))) {
         await writeFileAtomic(join(root, LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
