@@ -14,8 +14,13 @@ export interface Blob {
   bytes(signal?: AbortSignal): Promise<Buffer>;
 }
 
-/** Wrap a raw stream in a verifying transform; errors on either side end both. */
+/**
+ * Wrap a raw stream in a verifying transform; errors on either side end both.
+ * A source that already is a verifying stream for this very digest and size
+ * (a registry download) is returned as it is: one stage, one hash.
+ */
 export function verified(raw: Readable, descriptor: Descriptor, what = 'blob'): Readable {
+  if (raw instanceof VerifyingStream && raw.guarantees(descriptor.digest, descriptor.size)) return raw;
   return pipeline(raw, new VerifyingStream(descriptor.digest, descriptor.size, `${what} ${descriptor.digest}`), () => {});
 }
 

@@ -104,8 +104,10 @@ export class VerifyingStream extends Transform {
     readonly expectedDigest: string,
     readonly expectedSize: number | undefined,
     private readonly what = 'blob',
+    /** Stream options, e.g. a larger highWaterMark for a network source (fewer pauses of the socket). */
+    options: { highWaterMark?: number } = {},
   ) {
-    super();
+    super(options);
     this.digester = new Digester(parseDigest(expectedDigest).algorithm);
   }
 

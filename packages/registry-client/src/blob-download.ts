@@ -1,5 +1,5 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { OciError, type Descriptor, type Logger } from '@ocikit/oci-image';
+import type { Readable } from 'node:stream';
+import { OciError, VerifyingStream, type Descriptor, type Logger } from '@ocikit/oci-image';
 import { pullScope, type RegistryClient } from './client.js';
 import { networkError, RegistryError } from './errors.js';
 import { backoffDelay, DEFAULT_ATTEMPTS, sleep, type RetryOptions } from './retry.js';
@@ -10,17 +10,20 @@ export interface DownloadOptions {
   logger?: Logger | undefined;
 }
 
+/** Socket reads come in 64 KiB; a 1 MiB buffer lets a slow disk lag without pausing the socket each chunk. */
+const HIGH_WATER_MARK = 1024 * 1024;
+
 /**
- * A blob's raw bytes as one stream. When the connection breaks mid-body the
- * rest is asked for with Range and appended, so a long download survives a
- * reset; callers verify the digest (the model wraps this in a verifier).
- * Bodies are piped (not iterated) into one PassThrough: fewer promises and
- * less garbage per chunk on the hot path.
+ * A blob's bytes as one verified stream. When the connection breaks mid-body
+ * the rest is asked for with Range and appended, so a long download survives
+ * a reset. The response body is written straight into a VerifyingStream (one
+ * stage, one hash): it fails on a size or digest mismatch before it ends, and
+ * the model does not wrap it again (verified() passes it through).
  */
 export function downloadBlob(client: RegistryClient, repository: string, descriptor: Descriptor, options: DownloadOptions = {}): Readable {
   const attempts = options.retry?.attempts ?? DEFAULT_ATTEMPTS;
   const path = `/v2/${repository}/blobs/${descriptor.digest}`;
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const out = new VerifyingStream(descriptor.digest, descriptor.size, `blob ${descriptor.digest}`, { highWaterMark: HIGH_WATER_MARK });
   let offset = 0;
   let failures = 0;
   let current: Readable | undefined;
@@ -70,6 +73,7 @@ export function downloadBlob(client: RegistryClient, repository: string, descrip
     current = body;
     let settled = false;
     const onData = (chunk: Buffer) => {
+      if (out.destroyed) return;
       let piece = chunk;
       if (skip > 0) {
         const dropped = Math.min(skip, piece.length);

@@ -119,11 +119,19 @@ export class DockerImageDestination implements ImageDestination {
   }
 
   async putManifest(manifest: RawManifest, options: PutManifestOptions): Promise<void> {
-    // Manifests go up by digest now; the tag moves on commit, so nothing is
-    // visible under its name before then.
-    if (options.top) this.topManifest = manifest;
-    const stored = await putManifest(this.client, this.ref.repository, manifest.digest, manifest, options.signal);
-    if (stored.subjectHeader === null) await updateReferrersTag(this.client, this.ref.repository, manifest, options.signal);
+    // Child manifests go up by digest now. The top one waits for commit, where
+    // it goes up once, under the tag (or its digest): nothing is visible under
+    // the tag before then, and a push costs one round trip less.
+    if (options.top) {
+      this.topManifest = manifest;
+      return;
+    }
+    await this.send(manifest, manifest.digest, options.signal);
+  }
+
+  private async send(manifest: RawManifest, reference: string, signal?: AbortSignal): Promise<void> {
+    const stored = await putManifest(this.client, this.ref.repository, reference, manifest, signal);
+    if (stored.subjectHeader === null) await updateReferrersTag(this.client, this.ref.repository, manifest, signal);
   }
 
   async commit(options: OperationOptions = {}): Promise<string> {
@@ -132,7 +140,7 @@ export class DockerImageDestination implements ImageDestination {
     if (this.ref.digest && this.ref.digest !== top.digest) {
       throw new OciError('ERR_REGISTRY_DIGEST', `the destination names ${this.ref.digest} but the image is ${top.digest}`);
     }
-    if (this.ref.tag !== undefined) await putManifest(this.client, this.ref.repository, this.ref.tag, top, options.signal);
+    await this.send(top, this.ref.tag ?? top.digest, options.signal);
     return `docker://${formatDockerReference({ ...this.ref, digest: top.digest })}`;
   }
 

@@ -78,6 +78,8 @@ describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
     const pushed = await push(repo('rt'));
     expect(pushed.digest).toBe(image.manifest.digest);
     expect(pushed.blobsCopied).toBe(3);
+    // The top manifest goes up once, under its tag, at commit.
+    expect(proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path)).toEqual([`/v2/${repo('rt')}/manifests/v1`]);
     const pulled = await pull(repo('rt'), 'rt');
     expect(pulled.digest).toBe(image.manifest.digest);
     const names = readdirSync(join(work, name.replace(/\W/g, ''), 'rt', 'blobs', 'sha256')).sort();
