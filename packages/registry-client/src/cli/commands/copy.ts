@@ -13,7 +13,7 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
           .options(sideOptions('dest'))
           .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
           .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
-          .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+          .option('jobs', { alias: 'j', type: 'number', default: 6, describe: 'blobs copied at once (6, as skopeo)' })
           .option('dest-compress-format', { choices: ['gzip', 'zstd', 'none'], describe: 're-compress layers for the destination (changes digests)' })
           .option('manifest-format', { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' })
           .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })

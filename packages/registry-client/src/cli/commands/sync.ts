@@ -13,7 +13,7 @@ export function syncCommand(options: RegistryCommandsOptions): CommandModule {
           .options(sideOptions('src'))
           .options(sideOptions('dest'))
           .option('all', { alias: 'a', type: 'boolean', describe: 'copy whole indexes, every platform' })
-          .option('jobs', { alias: 'j', type: 'number', default: 4, describe: 'blobs copied at once' })
+          .option('jobs', { alias: 'j', type: 'number', default: 6, describe: 'blobs copied at once (6, as skopeo)' })
           .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' }),
         [
           ['$0 sync docker://localhost:5000/team/app ./mirror', 'every tag into ./mirror/app as an OCI layout'],
