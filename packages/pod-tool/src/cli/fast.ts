@@ -3,10 +3,13 @@ import { COMMANDS, GLOBAL_OPTIONS, type CommandDef, type OptionDef } from './tab
 /**
  * The start-up fast path. Loading yargs costs string-width's Unicode tables
  * and yargs renders (and caches) the command's help before every handler:
- * together more than Node's own start-up. A command line that is plainly
- * valid is parsed here with yargs-parser (the parser inside yargs) from the
- * same table; anything else (help, version, a doubtful flag, a usage error)
- * returns undefined and goes to the full yargs parser, which says why.
+ * together more than Node's own start-up; even yargs-parser alone, with its
+ * alias expansion over forty options, costs more than the rest of argument
+ * handling. A command line that is plainly valid is parsed here, from the
+ * same table, into the argv yargs would give (names, aliases, camel-case
+ * forms, defaults); anything else (help, version, an unknown or repeated flag,
+ * a doubtful value, a usage error) returns undefined and goes to the full
+ * yargs parser, which says why.
  */
 export interface FastCommand {
   def: CommandDef;
@@ -20,59 +23,125 @@ export async function fastParse(args: string[]): Promise<FastCommand | undefined
   const words = flags.filter((a) => !a.startsWith('-'));
   const candidates = COMMANDS.filter((c) => c.path.every((w) => words.includes(w))).sort((a, b) => b.path.length - a.path.length);
   for (const def of candidates) {
-    const found = await tryCommand(def, args);
+    const found = tryCommand(def, args);
     if (found) return found;
   }
   return undefined;
 }
 
-async function tryCommand(def: CommandDef, args: string[]): Promise<FastCommand | undefined> {
+function tryCommand(def: CommandDef, args: string[]): FastCommand | undefined {
   const options = { ...GLOBAL_OPTIONS, ...def.options };
-  const { default: parse } = await import('yargs-parser');
-  const config = parserConfig(options);
-  const parsed = parse(args, {
-    ...config,
-    configuration: { 'greedy-arrays': false, 'populate--': true, 'camel-case-expansion': true, 'strip-aliased': false },
-  });
-  const positional = parsed._.map(String);
+  const parsed = parseFlags(args, options);
+  if (!parsed) return undefined;
+  const positional = parsed.positional;
   if (positional.slice(0, def.path.length).join(' ') !== def.path.join(' ')) return undefined;
-  if (!knownKeys(parsed, options)) return undefined;
   for (const [name, option] of Object.entries(options)) {
-    if (option.choices && parsed[name] !== undefined && !option.choices.includes(String(parsed[name]))) return undefined;
-    if (option.type === 'number' && parsed[name] !== undefined && !Number.isFinite(parsed[name])) return undefined;
-    if (option.type === 'string' && !option.array && parsed[name] !== undefined && typeof parsed[name] !== 'string') return undefined;
+    if (option.choices && parsed.values[name] !== undefined && !option.choices.includes(String(parsed.values[name]))) return undefined;
   }
   const named = assignPositionals(def.args, positional.slice(def.path.length));
   if (!named) return undefined;
-  const rest = ((parsed['--'] as unknown[] | undefined) ?? []).map(String);
-  const argv: Record<string, unknown> = { ...parsed, ...named, _: [...def.path.slice(-1), ...rest], $0: 'oci-pod' };
-  delete argv['--'];
+  const argv: Record<string, unknown> = { ...expand(parsed.values, options), ...named, _: [...def.path.slice(-1), ...parsed.rest], $0: 'oci-pod' };
   return { def, argv };
 }
 
-function parserConfig(options: Record<string, OptionDef>) {
-  const config = { boolean: [] as string[], string: [] as string[], number: [] as string[], array: [] as string[], alias: {} as Record<string, string[]>, default: {} as Record<string, unknown> };
+interface ParsedFlags {
+  values: Record<string, unknown>;
+  positional: string[];
+  /** The words after `--`. */
+  rest: string[];
+}
+
+/**
+ * Flags by the table, strictly: `--name VALUE`, `--name=VALUE`, `--flag`,
+ * `--flag=true|false`, `-abc` (booleans, a value flag last takes the next
+ * word). Undefined for anything this does not handle exactly as yargs does.
+ */
+function parseFlags(args: string[], options: Record<string, OptionDef>): ParsedFlags | undefined {
+  const byName = new Map<string, string>();
   for (const [name, option] of Object.entries(options)) {
-    config[option.type].push(name);
-    if (option.array) config.array.push(name);
-    if (option.alias) config.alias[name] = [option.alias];
-    if (option.default !== undefined) config.default[name] = option.default;
+    byName.set(name, name);
+    if (option.alias) byName.set(option.alias, name);
   }
-  return config;
+  const values: Record<string, unknown> = {};
+  const positional: string[] = [];
+  const set = (name: string, raw: string | undefined): boolean => {
+    const option = options[name]!;
+    let value: unknown;
+    if (option.type === 'boolean') {
+      if (raw === undefined) value = true;
+      else if (raw === 'true' || raw === 'false') value = raw === 'true';
+      else return false;
+    } else {
+      if (raw === undefined || raw === '') return false;
+      if (option.type === 'number') {
+        if (!/^\d+(\.\d+)?$/.test(raw)) return false;
+        value = Number(raw);
+      } else value = raw;
+    }
+    if (option.array) {
+      values[name] = [...((values[name] as unknown[] | undefined) ?? []), value];
+      return true;
+    }
+    if (name in values) return false; // given twice: yargs makes an array of it
+    values[name] = value;
+    return true;
+  };
+  // A flag's value: the next word, unless it looks like a flag (yargs would not take it).
+  const valueAt = (i: number): string | undefined => {
+    const next = args[i];
+    return next === undefined || next.startsWith('-') ? undefined : next;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') return { values, positional, rest: args.slice(i + 1) };
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=');
+      const name = byName.get(eq === -1 ? token.slice(2) : token.slice(2, eq));
+      if (!name) return undefined;
+      if (eq !== -1) {
+        if (!set(name, token.slice(eq + 1))) return undefined;
+      } else if (options[name]!.type === 'boolean') {
+        if (!set(name, undefined)) return undefined;
+      } else {
+        if (!set(name, valueAt(i + 1))) return undefined;
+        i++;
+      }
+      continue;
+    }
+    if (token.startsWith('-')) {
+      const letters = [...token.slice(1)];
+      if (letters.length === 0) return undefined;
+      for (const [k, letter] of letters.entries()) {
+        const name = byName.get(letter);
+        if (!name) return undefined;
+        if (options[name]!.type === 'boolean') {
+          if (!set(name, undefined)) return undefined;
+        } else {
+          // Only the last letter may take a value (-e A, -it, -ie A); -eA is left to yargs.
+          if (k !== letters.length - 1 || !set(name, valueAt(i + 1))) return undefined;
+          i++;
+        }
+      }
+      continue;
+    }
+    positional.push(token);
+  }
+  return { values, positional, rest: [] };
+}
+
+/** yargs' argv keys for the values and defaults: each name, its alias and their camel-case forms. */
+function expand(values: Record<string, unknown>, options: Record<string, OptionDef>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(options)) {
+    const value = name in values ? values[name] : option.default;
+    if (value === undefined) continue;
+    for (const key of [name, camel(name), ...(option.alias ? [option.alias, camel(option.alias)] : [])]) out[key] = Array.isArray(value) ? [...value] : value;
+  }
+  return out;
 }
 
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Strict mode: every key yargs-parser produced is an option, an alias or a camel-case form. */
-function knownKeys(parsed: Record<string, unknown>, options: Record<string, OptionDef>): boolean {
-  const allowed = new Set(['_', '--']);
-  for (const [name, option] of Object.entries(options)) {
-    allowed.add(name).add(camel(name));
-    if (option.alias) allowed.add(option.alias).add(camel(option.alias));
-  }
-  return Object.keys(parsed).every((k) => allowed.has(k));
 }
 
 /** '<image> [command..]' -> { image, command }; undefined when required ones are missing or extras are left. */

@@ -1,7 +1,7 @@
 /**
  * Every oci-pod command as data: its usage, positionals, options and a lazy
  * handler. yargs builds --help and the full parser from it; the fast path
- * (fast.ts) parses valid command lines with yargs-parser alone.
+ * (fast.ts) parses valid command lines from it directly.
  */
 export type Args = Record<string, unknown>;
 export type Handler = (argv: Args) => Promise<void>;
