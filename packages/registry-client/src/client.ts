@@ -181,8 +181,8 @@ export class RegistryClient {
 
   /**
    * GET a small body whole. A connection that breaks while the body is read
-   * (node-fetch reports keep-alive trouble as "Premature close") is retried
-   * like any network error.
+   * (node:http reports ECONNRESET "aborted", node-fetch "Premature close")
+   * is retried like any network error.
    */
   async getBytes(req: Omit<RegistryRequest, 'method'>, limit = 8 * 1024 * 1024): Promise<{ bytes: Buffer; response: HttpResponse }> {
     const attempts = this.options.retry?.attempts ?? DEFAULT_ATTEMPTS;

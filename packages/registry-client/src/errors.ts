@@ -97,7 +97,7 @@ const CERT_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_IS
 const TLS_ALERT = /alert|certificate required|handshake failure/i;
 const TLS_PROTOCOL = /EPROTO|wrong version number|SSL routines|packet length too long/i;
 
-/** Wrap a low-level network error (node-fetch FetchError, system errors). */
+/** Wrap a low-level network error (Node system and TLS errors, node-fetch FetchError). */
 export function networkError(method: string, url: string, cause: unknown): RegistryError {
   const err = cause as { code?: string; message?: string; erroredSysCall?: string };
   const text = `${err?.code ?? ''} ${err?.message ?? ''}`;
