@@ -34,6 +34,8 @@ describe('the CLI fast path', () => {
     expect(tag?.args).toMatchObject({ source: 'src', tags: ['x', 'y'] });
     const set = await plainCommand(['config', 'set', 'ref', '--env', 'A=1', '--env', 'B=2', '--debug'], define, globals);
     expect(set?.args).toMatchObject({ reference: 'ref', env: ['A=1', 'B=2'], debug: true });
+    const before = await plainCommand(['--root', '/s', 'tag', 'src', 'x'], define, globals);
+    expect(before?.args).toMatchObject({ root: '/s', source: 'src', tags: ['x'] });
     const show = await plainCommand(['config', 'ref'], define, globals);
     expect(show?.args).toMatchObject({ reference: 'ref' });
     await copy?.handler(copy.args);

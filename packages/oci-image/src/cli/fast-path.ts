@@ -70,6 +70,26 @@ function find(commands: CommandModule<any, any>[], word: string | undefined) {
   return commands.find((c) => commandWords(c).name === word) ?? commands.find((c) => commandWords(c).name === '$0');
 }
 
+/**
+ * The words of a line that are not flags, nor the values of the CLI's own
+ * flags given as `--root DIR` before the command (`DIR` is not a command).
+ */
+function commandLineWords(argv: string[], options: Record<string, Options>): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type === 'boolean') continue;
+    takesValue.add(name);
+    for (const alias of o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias]) takesValue.add(alias);
+  }
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('-')) words.push(arg);
+    else if (!arg.includes('=') && takesValue.has(arg.replace(/^--?/, ''))) i++;
+  }
+  return words;
+}
+
 type Handler = (args: Record<string, unknown>) => unknown;
 
 /** Option settings the fast path honours exactly like yargs; any other (coerce, implies...) goes to yargs. */
@@ -86,11 +106,11 @@ export async function plainCommand(
     const root = recorder();
     define(root.argv);
     let commands = root.recorded.commands;
-    let words = argv.filter((a) => !a.startsWith('-'));
-    let module = find(commands, words[0]);
-    let consumed = 0;
     // Options given above a command (the CLI's own, a parent command's) apply below it too.
     let inherited: Record<string, Options> = { ...globals, ...root.recorded.options };
+    let words = commandLineWords(argv, inherited);
+    let module = find(commands, words[0]);
+    let consumed = 0;
     // Descend into nested commands (e.g. `config set`).
     for (;;) {
       if (!module) return undefined;
