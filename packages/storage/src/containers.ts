@@ -124,6 +124,11 @@ export async function listContainers(store: Store): Promise<ContainerRecord[]> {
 
 /** A container by full id, unique id prefix, or name. */
 export async function findContainer(store: Store, idOrName: string): Promise<ContainerRecord> {
+  // A full id (what create prints) is read directly, without listing every container.
+  if (/^[0-9a-f]{64}$/.test(idOrName)) {
+    const record = await readContainerRecord(store, idOrName);
+    if (record) return record;
+  }
   const all = await listContainers(store);
   const byName = all.find((c) => c.name === idOrName || c.id === idOrName);
   if (byName) return byName;

@@ -8,14 +8,26 @@ export function containerCommands(parser: Argv): Argv {
   return parser
     .command(cmd(
       'create <IMAGE>',
-      'create a container from an image (of the store, or any local transport: pulled first); prints its id',
-      (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).option('name', { type: 'string', describe: 'container name' }),
-      async (args: Args<{ IMAGE: string; name?: string }>) => {
-        const { createFromText } = await import('./pull.js');
+      'create a container from an image (of the store, or any local transport: pulled first); prints its id (with --mount: the id, then the mount point, one per line)',
+      (y) =>
+        y
+          .positional('IMAGE', { type: 'string' })
+          .option('name', { type: 'string', describe: 'container name' })
+          .option('mount', { type: 'boolean', describe: 'mount it too, in the same process (as `mount ID` would)' }),
+      async (args: Args<{ IMAGE: string; name?: string; mount?: boolean }>) => {
+        const { createFromText, createMountedFromText } = await import('./pull.js');
         const { assertDriver } = await import('../store.js');
         const store = await storeFromArgs(args);
         const driver = args.driver ? assertDriver(args.driver) : store.driver;
-        const c = await createFromText(store, args.IMAGE, { driver, signal: interruptSignal(), ...(args.name ? { name: args.name } : {}) });
+        const options = { driver, signal: interruptSignal(), ...(args.name ? { name: args.name } : {}) };
+        if (args.mount) {
+          const c = await createMountedFromText(store, args.IMAGE, options);
+          if (json(args)) return printJson(c);
+          printLine(c.id);
+          printLine(c.mountPoint);
+          return;
+        }
+        const c = await createFromText(store, args.IMAGE, options);
         if (json(args)) return printJson(c);
         printLine(c.id);
       },
@@ -32,7 +44,7 @@ export function containerCommands(parser: Argv): Argv {
     .command(cmd(
       'mount <ID>',
       'mount a container filesystem (counted); prints the mount point',
-      (y) => y.positional('ID', { type: 'string', demandOption: true }),
+      (y) => y.positional('ID', { type: 'string' }),
       async (args: Args<{ ID: string }>) => {
         const { mountContainer } = await import('../mounts.js');
         const result = await mountContainer(await storeFromArgs(args), args.ID);
@@ -43,7 +55,7 @@ export function containerCommands(parser: Argv): Argv {
     .command(cmd(
       ['umount <ID>', 'unmount <ID>'],
       'drop one user of a mount; the last one unmounts',
-      (y) => y.positional('ID', { type: 'string', demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount whatever the count' }),
+      (y) => y.positional('ID', { type: 'string' }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount whatever the count' }),
       async (args: Args<{ ID: string; force?: boolean }>) => {
         const { unmountContainer } = await import('../mounts.js');
         const result = await unmountContainer(await storeFromArgs(args), args.ID, { force: args.force ?? false });
@@ -53,7 +65,7 @@ export function containerCommands(parser: Argv): Argv {
     .command(cmd(
       'rm <ID..>',
       'remove containers',
-      (y) => y.positional('ID', { type: 'string', array: true, demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount first' }),
+      (y) => y.positional('ID', { type: 'string', array: true }).option('force', { type: 'boolean', alias: 'f', describe: 'unmount first' }),
       async (args: Args<{ ID: string[]; force?: boolean }>) => {
         const { removeContainer } = await import('../remove.js');
         const store = await storeFromArgs(args);
@@ -66,7 +78,7 @@ export function containerCommands(parser: Argv): Argv {
     .command(cmd(
       'diff <ID>',
       'what a container changed: A added, C changed, D deleted',
-      (y) => y.positional('ID', { type: 'string', demandOption: true }),
+      (y) => y.positional('ID', { type: 'string' }),
       async (args: Args<{ ID: string }>) => {
         const { containerChanges } = await import('../changes.js');
         const { changes } = await containerChanges(await storeFromArgs(args), args.ID);
@@ -80,8 +92,8 @@ export function containerCommands(parser: Argv): Argv {
       'write the container changes as a new layer on its image, to storage:NAME (or NAME) or any transport; prints the reference',
       (y) =>
         y
-          .positional('ID', { type: 'string', demandOption: true })
-          .positional('DEST', { type: 'string', demandOption: true })
+          .positional('ID', { type: 'string' })
+          .positional('DEST', { type: 'string' })
           .option('message', { type: 'string', alias: 'm', describe: 'history comment' })
           .option('author', { type: 'string', describe: 'image author' })
           .option('compression', { choices: ['gzip', 'zstd', 'none'] as const, default: 'gzip' as const })
@@ -109,7 +121,7 @@ export function containerCommands(parser: Argv): Argv {
     .command(cmd(
       'export <ID>',
       'write the container filesystem as a tar to stdout (or --output FILE)',
-      (y) => y.positional('ID', { type: 'string', demandOption: true }).option('output', { type: 'string', alias: 'o', describe: 'file to write' }),
+      (y) => y.positional('ID', { type: 'string' }).option('output', { type: 'string', alias: 'o', describe: 'file to write' }),
       async (args: Args<{ ID: string; output?: string }>) => {
         const { exportContainer } = await import('../export.js');
         const { createWriteStream } = await import('node:fs');

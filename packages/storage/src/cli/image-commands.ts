@@ -15,7 +15,7 @@ export function imageCommands(parser: Argv): Argv {
     .command(cmd(
       'pull <SOURCE> [NAME]',
       'copy an image of another transport (oci:DIR:TAG, oci-archive:FILE, dir:DIR) into the store',
-      (y) => y.positional('SOURCE', { type: 'string', demandOption: true }).positional('NAME', { type: 'string' }),
+      (y) => y.positional('SOURCE', { type: 'string' }).positional('NAME', { type: 'string' }),
       async (args: Args<{ SOURCE: string; NAME?: string }>) => {
         const { imageInStore } = await import('./pull.js');
         const { normaliseImageName } = await import('../names.js');
@@ -29,7 +29,7 @@ export function imageCommands(parser: Argv): Argv {
     .command(cmd(
       'rmi <IMAGE..>',
       'remove image names, and images whose last name goes',
-      (y) => y.positional('IMAGE', { type: 'string', array: true, demandOption: true }).option('force', { type: 'boolean', alias: 'f', describe: 'remove even if containers use it' }),
+      (y) => y.positional('IMAGE', { type: 'string', array: true }).option('force', { type: 'boolean', alias: 'f', describe: 'remove even if containers use it' }),
       async (args: Args<{ IMAGE: string[]; force?: boolean }>) => {
         const { removeImage } = await import('../images.js');
         const { containersOfImage } = await import('../containers.js');
@@ -48,7 +48,7 @@ export function imageCommands(parser: Argv): Argv {
     .command(cmd(
       'tag <IMAGE> <NAME..>',
       'give an image more names',
-      (y) => y.positional('IMAGE', { type: 'string', demandOption: true }).positional('NAME', { type: 'string', array: true, demandOption: true }),
+      (y) => y.positional('IMAGE', { type: 'string' }).positional('NAME', { type: 'string', array: true }),
       async (args: Args<{ IMAGE: string; NAME: string[] }>) => {
         const { tagImage } = await import('../images.js');
         const store = await storeFromArgs(args);

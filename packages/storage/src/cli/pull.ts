@@ -34,6 +34,30 @@ export async function imageInStore(store: Store, text: string, options: { name?:
   }
 }
 
+/** A container made by `create --mount`: its record, where it is mounted and by how many users. */
+export interface MountedContainer extends ContainerRecord {
+  mountPoint: string;
+  mounts: number;
+}
+
+/**
+ * `create --mount IMAGE`: create and mount in one process (what `buildah from`
+ * gives: a working container ready to use). A failed mount removes the new
+ * container again, so the command either gives both or leaves nothing.
+ */
+export async function createMountedFromText(store: Store, text: string, options: { name?: string; driver: DriverName; signal?: AbortSignal }): Promise<MountedContainer> {
+  const c = await createFromText(store, text, options);
+  const { mountContainer } = await import('../mounts.js');
+  try {
+    const { mountPoint, count } = await mountContainer(store, c.id);
+    return { ...c, mountPoint, mounts: count };
+  } catch (error) {
+    const { removeContainer } = await import('../remove.js');
+    await removeContainer(store, c.id, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
 /** `create IMAGE`: from the store, or pulled from another transport first (one library call each way). */
 export async function createFromText(store: Store, text: string, options: { name?: string; driver: DriverName; signal?: AbortSignal }): Promise<ContainerRecord> {
   const transports = transportsFor(store);
