@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { dirname, join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { applyLayer, writeFileAtomic, type Image, type Layer } from '@ocikit/oci-image';
+import { applyLayer, decompressStream, streamToFileAtomic, writeFileAtomic, type Image, type Layer } from '@ocikit/oci-image';
 import { chainIds, hexOf } from './chain.js';
 import { withLock } from './lock.js';
 import { LAYER_RECORD, LAYER_TREE, tempName, type DriverName } from './paths.js';
@@ -26,6 +26,12 @@ export interface EnsureOptions {
   signal?: AbortSignal;
   /** Called once for each layer this process unpacked (not for ones found ready). */
   onUnpacked?: (record: LayerRecord) => void;
+  /**
+   * Also store the compressed blob of each layer unpacked here, from the same
+   * read: one pass over the source hashes, stores and unpacks (a pull then
+   * finds those blobs present). The tree appears only once the blob verified.
+   */
+  importBlobs?: boolean;
 }
 
 export async function readLayerRecord(store: Store, driver: DriverName, chainHex: string): Promise<LayerRecord | undefined> {
@@ -63,7 +69,7 @@ export async function ensureLayers(store: Store, driver: DriverName, image: Imag
         driver,
         created: new Date().toISOString(),
       };
-      await unpackOne(store, record, layers[i] as Layer, options.signal);
+      await unpackOne(store, record, layers[i] as Layer, options.importBlobs ?? false, options.signal);
       options.onUnpacked?.(record);
       store.logger.debug?.(`unpacked layer ${chainId} (${driver})`);
     });
@@ -82,21 +88,30 @@ export async function ensureLayers(store: Store, driver: DriverName, image: Imag
   return chain;
 }
 
-async function unpackOne(store: Store, record: LayerRecord, layer: Layer, signal?: AbortSignal): Promise<void> {
+async function unpackOne(store: Store, record: LayerRecord, layer: Layer, importBlob: boolean, signal?: AbortSignal): Promise<void> {
   const hex = hexOf(record.chainId);
   const temp = join(store.paths.tmp, tempName(`layer-${hex.slice(0, 12)}`));
   const tree = join(temp, LAYER_TREE);
   await mkdir(temp, { recursive: true });
   try {
-    if (record.driver === 'overlay') {
-      await mkdir(tree);
-      await unpackOverlayLayer(tree, layer, signal);
-    } else {
-      const parent = record.parent ? join(store.paths.layer('vfs', hexOf(record.parent)), LAYER_TREE) : undefined;
-      if (parent) await copyTree(parent, tree);
-      else await mkdir(tree);
-      await applyToTree(tree, layer, signal);
+    const source = await openLayerOnce(store, layer, importBlob, signal);
+    try {
+      if (record.driver === 'overlay') {
+        await mkdir(tree);
+        await unpackOverlayLayer(tree, source.tar, signal);
+      } else {
+        const parent = record.parent ? join(store.paths.layer('vfs', hexOf(record.parent)), LAYER_TREE) : undefined;
+        if (parent) await copyTree(parent, tree);
+        else await mkdir(tree);
+        await applyLayer(tree, source.tar, applyOptions(signal));
+      }
+    } catch (error) {
+      source.abort(error as Error);
+      await source.stored.catch(() => {});
+      throw error;
     }
+    // The blob is hashed as it is read: its stream ends only if it verified.
+    await source.stored;
     await writeFileAtomic(join(temp, LAYER_RECORD), `${JSON.stringify(record)}\n`);
     await rename(temp, store.paths.layer(record.driver, hex)).catch(async (error: NodeJS.ErrnoException) => {
       // Someone else finished it (a lock taken over after going stale): theirs wins.
@@ -105,6 +120,46 @@ async function unpackOne(store: Store, record: LayerRecord, layer: Layer, signal
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+interface LayerRead {
+  /** The uncompressed tar. */
+  tar: Readable;
+  /** Settles when the blob is in the store (at once when not importing). */
+  stored: Promise<void>;
+  /** Stop reading after a failed unpack. */
+  abort(error: Error): void;
+}
+
+/**
+ * Open a layer for unpacking. When importing a blob the store lacks, its
+ * verified bytes go both to the store's blob store (a temporary file renamed
+ * into place only once the whole stream verified) and to the unpacker.
+ */
+async function openLayerOnce(store: Store, layer: Layer, importBlob: boolean, signal?: AbortSignal): Promise<LayerRead> {
+  const { descriptor } = layer;
+  if (!importBlob || (await store.layout.hasBlob(descriptor))) {
+    const tar = await layer.uncompressed(signal);
+    return { tar, stored: Promise.resolve(), abort: (error) => tar.destroy(error) };
+  }
+  const path = store.layout.blobPath(descriptor.digest);
+  await mkdir(dirname(path), { recursive: true });
+  const raw = await layer.open(signal);
+  const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+  raw.on('error', (error) => {
+    toStore.destroy(error);
+    toUnpack.destroy(error);
+  });
+  raw.pipe(toStore);
+  raw.pipe(toUnpack);
+  const stored = streamToFileAtomic(path, toStore, () => {}, signal);
+  stored.catch(() => {}); // awaited by the caller; this only keeps an early failure from being unhandled
+  const tar = await decompressStream(toUnpack, layer.compression).catch((error: Error) => {
+    raw.destroy(error);
+    throw error;
+  });
+  return { tar, stored, abort: (error) => raw.destroy(error) };
 }
 
 function applyOptions(signal?: AbortSignal) {
@@ -116,8 +171,7 @@ function applyOptions(signal?: AbortSignal) {
  * read twice at once: applied (whiteouts there have nothing below to hide)
  * and scanned for whiteouts, which then become overlayfs whiteouts.
  */
-async function unpackOverlayLayer(tree: string, layer: Layer, signal?: AbortSignal): Promise<void> {
-  const tar = await layer.uncompressed(signal);
+async function unpackOverlayLayer(tree: string, tar: Readable, signal?: AbortSignal): Promise<void> {
   const toApply = new PassThrough({ highWaterMark: 1024 * 1024 });
   const toScan = new PassThrough({ highWaterMark: 1024 * 1024 });
   tar.on('error', (e) => {
@@ -128,11 +182,6 @@ async function unpackOverlayLayer(tree: string, layer: Layer, signal?: AbortSign
   tar.pipe(toScan);
   const [, whiteouts] = await Promise.all([applyLayer(tree, toApply, applyOptions(signal)), scanWhiteouts(toScan, signal)]);
   await writeOverlayWhiteouts(tree, whiteouts);
-}
-
-/** Apply a layer on top of a full tree (copy driver). */
-async function applyToTree(tree: string, layer: Layer, signal?: AbortSignal): Promise<void> {
-  await applyLayer(tree, await layer.uncompressed(signal), applyOptions(signal));
 }
 
 /** Copy a tree with everything kept (owners, modes, xattrs, hard links, devices); reflinks where the fs can. */

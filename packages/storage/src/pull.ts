@@ -11,9 +11,8 @@ export interface PullOptions {
   /** Store it under this name (normalised); unnamed otherwise. */
   name?: string;
   /**
-   * Unpack its layers for this driver while the blobs are copied. The layers
-   * are then read from the source twice: right for local sources (oci:,
-   * oci-archive:, dir:); for a registry, pull first and create from the store.
+   * Unpack its layers for this driver as they are copied: each layer blob is
+   * read from the source once, hashed, stored and unpacked in one pass.
    */
   unpackFor?: DriverName;
   platform?: Platform;
@@ -22,9 +21,9 @@ export interface PullOptions {
 
 /**
  * Copy an image from any source into the store. With `unpackFor`, its layers
- * are unpacked from the source at the same time as the blobs are copied (two
- * reads of the source instead of a copy then a read), which is what makes
- * `create oci:DIR:TAG` quick on a cold store.
+ * are unpacked from the very bytes that are stored (one read of the source
+ * instead of a copy then a read), which is what makes `create oci:DIR:TAG`
+ * quick on a cold store.
  */
 export async function pullImage(store: Store, source: ImageSource, options: PullOptions = {}): Promise<CopyResult> {
   const signalOpt = options.signal ? { signal: options.signal } : {};
@@ -37,10 +36,23 @@ export async function pullImage(store: Store, source: ImageSource, options: Pull
     if (options.unpackFor) await ensureLayers(store, options.unpackFor, image, signalOpt);
     return { reference: `${reference}@${digest}`, digest, mediaType: await image.mediaType(), blobsCopied: 0, blobsSkipped: 0, bytesCopied: 0 };
   }
-  const copying = copy(await readArtifact(source), new StoreDestination(store, options.name, reference), { ...signalOpt, ...platformOpt });
-  if (!options.unpackFor) return copying;
-  const [result] = await Promise.all([copying, ensureLayers(store, options.unpackFor, image, signalOpt)]);
-  return result;
+  const copyAll = async (): Promise<CopyResult> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await copy(await readArtifact(source), new StoreDestination(store, options.name, reference), { ...signalOpt, ...platformOpt });
+      } catch (error) {
+        // A prune that started before we did may take a blob we found present and skipped: copy again.
+        if (attempt >= 3 || (error as { code?: string }).code !== 'ERR_STORAGE_INCOMPLETE') throw error;
+      }
+    }
+  };
+  if (!options.unpackFor) return copyAll();
+  const unpackFor = options.unpackFor;
+  return withInflight(store, 'pull and unpack', async () => {
+    // Layers first, each read once (stored and unpacked together); the copy then finds their blobs present.
+    await ensureLayers(store, unpackFor, image, { ...signalOpt, importBlobs: true });
+    return copyAll();
+  });
 }
 
 async function alreadyStored(store: Store, digest: string, name: string | undefined): Promise<boolean> {
