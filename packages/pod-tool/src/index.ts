@@ -18,3 +18,4 @@ export * from './kube/generate.js';
 export * from './kube/play.js';
 export * from './kube/systemd.js';
 export * from './images/store-images.js';
+export * from './images/pull-image.js';

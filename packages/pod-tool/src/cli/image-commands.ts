@@ -7,7 +7,7 @@ type Args = Record<string, unknown>;
 
 /** Copy an image into the store; prints storage:NAME@DIGEST (or the digest alone for unnamed images). */
 export async function pull(argv: Args): Promise<void> {
-  const { pullIntoStore } = await import('../images/store-images.js');
+  const { pullIntoStore } = await import('../images/pull-image.js');
   const store = await storeFromArgs(argv);
   const { digest, name } = await pullIntoStore(store, String(argv.image), await otherTransports(String(argv.image)));
   printLine(name ? `storage:${name}@${digest}` : `storage:${digest}`);

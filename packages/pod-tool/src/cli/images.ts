@@ -23,9 +23,13 @@ export async function otherTransports(reference: string): Promise<Transport<any>
 
 /** The rootfs and config of an image from the store (copied in when missing). */
 export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
-  const { prepareRootfs, pullIntoStore } = await import('../images/store-images.js');
+  const { findStoredImage, prepareRootfs } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
-  const { digest } = await pullIntoStore(store, image, await otherTransports(image));
+  let digest = await findStoredImage(store, image);
+  if (!digest) {
+    const { pullIntoStore } = await import('../images/pull-image.js');
+    digest = (await pullIntoStore(store, image, await otherTransports(image))).digest;
+  }
   const prepared = await prepareRootfs(store, image, digest, { throwaway: Boolean(argv.rm) });
   return {
     image,

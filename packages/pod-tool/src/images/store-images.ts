@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { copy, parseReference, readArtifact, type ImageConfig, type Transport } from '@ocikit/oci-image';
+import { LOCAL_TRANSPORT_NAMES, type ImageConfig } from '@ocikit/oci-image';
 import {
   createContainer as createStorageContainer, mountContainer, openStore, openStoreImage, removeContainer as removeStorageContainer,
-  resolveImage, storageTransport, ImageNotKnownError, type Store,
+  resolveImage, ImageNotKnownError, type Store,
 } from '@ocikit/storage';
 
 /** Where the image store is (the CLI works it out from flags and environment). */
@@ -36,51 +36,24 @@ export function openImageStore(location: StoreLocationOptions): Promise<Store> {
   return store;
 }
 
-/** Transports a reference may name, storage: for this store among them. */
-export function transportsFor(store: Store, others: readonly Transport<any>[]): Transport<any>[] {
-  return [...others, storageTransport({ root: store.root, runroot: store.runroot, driver: store.driver })];
-}
+/** Transport names a reference can start with (oci:, storage:, docker://, ...), known without loading any transport. */
+const TRANSPORT_NAMES = new Set([...LOCAL_TRANSPORT_NAMES, 'storage', 'docker']);
 
 /**
- * The digest (and name, if it has one) of an image in the store: a reference of another transport
- * (oci:, docker://, ...) is copied in first; a name or id is looked up; a
- * name with a registry host that is missing is pulled from there.
+ * The digest of an image already in the store, by name or id; undefined when
+ * the text names a transport or the store does not have it (pullIntoStore,
+ * of ./pull-image.js, then copies it in or says why not). Running an image
+ * of the store so loads no transport and no copy code.
  */
-export async function pullIntoStore(store: Store, text: string, others: readonly Transport<any>[], signal?: AbortSignal): Promise<{ digest: string; name?: string }> {
-  const transports = transportsFor(store, others);
+export async function findStoredImage(store: Store, text: string): Promise<string | undefined> {
   const colon = text.indexOf(':');
-  const named = colon > 0 && transports.some((t) => t.name === text.slice(0, colon));
-  if (!named) {
-    try {
-      const found = await resolveImage(store, text);
-      return { digest: found.descriptor.digest, ...(found.name ? { name: found.name } : {}) };
-    } catch (error) {
-      const host = text.split('/')[0] ?? '';
-      const hasRegistry = text.includes('/') && (host.includes('.') || host.includes(':') || host === 'localhost');
-      if (!(error instanceof ImageNotKnownError) || !hasRegistry || !transports.some((t) => t.name === 'docker')) throw error;
-      return pullIntoStore(store, `docker://${text}`, others, signal);
-    }
-  }
-  const src = parseReference(text, transports);
-  if (src.transport.name === 'storage') {
-    const found = await resolveImage(store, (src.value as { name: string }).name);
-    return { digest: found.descriptor.digest, ...(found.name ? { name: found.name } : {}) };
-  }
-  const source = await src.transport.openSource(src.value);
+  if (colon > 0 && TRANSPORT_NAMES.has(text.slice(0, colon))) return undefined;
   try {
-    // Stored under the reference's own name when it has one, as podman pull does.
-    const name = storedName(text);
-    const dst = parseReference(`storage:${name}`, transports);
-    const result = await copy(await readArtifact(source), await dst.transport.openDestination(dst.value), signal ? { signal } : {});
-    return { digest: result.digest, ...(name ? { name } : {}) };
-  } finally {
-    await source.close();
+    return (await resolveImage(store, text)).descriptor.digest;
+  } catch (error) {
+    if (error instanceof ImageNotKnownError) return undefined;
+    throw error;
   }
-}
-
-function storedName(text: string): string {
-  if (text.startsWith('docker://')) return text.slice('docker://'.length).split('@')[0]!;
-  return '';
 }
 
 export interface PrepareRootfsOptions {
