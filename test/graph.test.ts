@@ -178,13 +178,15 @@ describe.each(folders)('shape of @ocikit/%s', (folder) => {
     expect(existsSync(path.join(packageDir, 'README.md')), `packages/${folder}/README.md`).toBe(true);
   });
 
-  // A launcher imports the tsc output, or the bundle scripts/bundle-clis.mjs makes of it (start-up).
-  it('has one bin, a committed launcher that imports ../dist/cli.js or its bundle', () => {
+  // A launcher runs the CommonJS bundle scripts/bundle-clis.mjs makes of dist/cli.js, with the
+  // V8 code cache (start-up); bin/package.json makes the launcher CommonJS in an ESM package.
+  it('has one bin, a committed CommonJS launcher that runs the bundle of ../dist/cli.js', () => {
     const bin = BIN_NAMES[folder]!;
     expect(pkg.bin).toEqual({ [bin]: `./bin/${bin}.js` });
     const launcher = readFileSync(path.join(packageDir, 'bin', `${bin}.js`), 'utf8');
     expect(launcher.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(launcher).toMatch(/import\s*\(?\s*['"]\.\.\/dist\/cli(\.bundle)?\.js['"]/);
+    expect(launcher).toMatch(/require\('\.\.\/dist\/compile-cache\.cjs'\)\.runBundledCli\(__dirname, process\.env\)/);
+    expect(JSON.parse(readFileSync(path.join(packageDir, 'bin', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
     expect(existsSync(path.join(packageDir, 'src', 'cli.ts')), `packages/${folder}/src/cli.ts`).toBe(true);
   });
 

@@ -23,7 +23,7 @@ const arg = (name, fallback) => {
 const TOTAL_MB = arg('mb', 600);
 const LAYERS = arg('layers', 4);
 const cli = path.join(repo, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
-if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.js'))) {
+if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.cjs'))) {
   console.error('inspect-tool is not built: run `pnpm build` first');
   process.exit(1);
 }

@@ -17,7 +17,7 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
 const WARMUP = 2;
 const cli = path.join(repo, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
-if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.js'))) {
+if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.cjs'))) {
   console.error('inspect-tool is not built: run `pnpm build` first');
   process.exit(1);
 }

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli.bundle.js';
+// Runs the bundled CLI with a V8 code cache (docs/architecture-decisions.md).
+require('../dist/compile-cache.cjs').runBundledCli(__dirname, process.env);

@@ -4,4 +4,4 @@ import { buildCommands } from './cli/commands.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-await runCli({ name: 'oci-build', version, commands: buildCommands });
+void runCli({ name: 'oci-build', version, commands: buildCommands });

@@ -40,12 +40,10 @@ process.stdout.on('error', (error) => {
 });
 
 const argv = process.argv.slice(2);
-try {
-  await main(argv);
-} catch (thrown) {
+main(argv).catch((thrown: unknown) => {
   if (isBrokenPipe(thrown)) process.exit(0);
   const error = thrown instanceof OciError ? thrown : asOciError(thrown);
   process.stderr.write(`oci-inspect: ${error.toLine()}\n`);
   if (argv.includes('--debug')) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
-}
+});

@@ -4,4 +4,4 @@ import { localCommands } from './cli/commands/index.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-await runCli({ name: 'oci-image', version, commands: localCommands });
+void runCli({ name: 'oci-image', version, commands: localCommands });

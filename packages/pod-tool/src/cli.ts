@@ -2,23 +2,29 @@ import { readFileSync } from 'node:fs';
 import { separateCommand } from './cli/argv.js';
 import { fastParse } from './cli/fast.js';
 
-const args = separateCommand(process.argv.slice(2));
-const fast = await fastParse(args);
-if (fast) {
-  // Same contract as runCli: one line per error, exit 1 (2 for usage), a stack only with --debug.
-  const { asOciError } = await import('@ocikit/oci-image/errors');
-  const { UsageError } = await import('@ocikit/oci-image/cli');
-  try {
-    await (await fast.def.handler())(fast.argv);
-  } catch (thrown) {
-    const error = asOciError(thrown);
-    process.stderr.write(`oci-pod: ${error.toLine()}\n`);
-    if (fast.argv.debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+// No top-level await: the CLI is bundled as CommonJS (see docs/architecture-decisions.md).
+async function main(): Promise<void> {
+  const args = separateCommand(process.argv.slice(2));
+  const fast = await fastParse(args);
+  if (fast) {
+    // Same contract as runCli: one line per error, exit 1 (2 for usage), a stack only with --debug.
+    const { asOciError } = await import('@ocikit/oci-image/errors');
+    const { UsageError } = await import('@ocikit/oci-image/cli');
+    try {
+      await (await fast.def.handler())(fast.argv);
+    } catch (thrown) {
+      const error = asOciError(thrown);
+      process.stderr.write(`oci-pod: ${error.toLine()}\n`);
+      if (fast.argv.debug) process.stderr.write(`${(thrown as Error)?.stack ?? thrown}\n`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    }
+  } else {
+    const { runCli } = await import('@ocikit/oci-image/cli');
+    const { podCommands } = await import('./cli/commands.js');
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    await runCli({ name: 'oci-pod', version, commands: podCommands, argv: args });
   }
-} else {
-  const { runCli } = await import('@ocikit/oci-image/cli');
-  const { podCommands } = await import('./cli/commands.js');
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  await runCli({ name: 'oci-pod', version, commands: podCommands, argv: args });
 }
+
+void main();
+

@@ -4,13 +4,13 @@ import { registryCommands } from './cli/commands/index.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-await runCli({
+void runCli({
   name: 'oci-registry',
   version,
   commands: registryCommands({
     transports: async (argv) => {
       const [{ localTransportsWith }, { optionalStorageTransport }] = await Promise.all([
-        import('@ocikit/oci-image'),
+        import('@ocikit/oci-image/local-transports'),
         import('./cli/storage-transport.js'),
       ]);
       const storage = await optionalStorageTransport(argv);

@@ -4,4 +4,4 @@ import { storageCommands } from './cli/commands.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-await runCli({ name: 'oci-storage', version, commands: storageCommands });
+void runCli({ name: 'oci-storage', version, commands: storageCommands });
