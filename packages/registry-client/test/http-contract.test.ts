@@ -167,6 +167,23 @@ describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
   });
 });
 
+describe('nodeHttp start-up', () => {
+  it('loads neither https, tls nor zlib for a plain-HTTP registry (built package, fresh process)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      const { nodeHttp } = await import(${JSON.stringify(new URL('../dist/node-http.js', import.meta.url).href)});
+      const fetch = nodeHttp();
+      const response = await fetch({ method: 'GET', url: ${JSON.stringify(`${registry.url}/v2/`)} });
+      response.body.resume();
+      const loaded = ['https', 'tls', 'zlib'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m));
+      fetch.close();
+      console.log(JSON.stringify({ status: response.status, loaded }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    // 401: the registry asks for basic auth; what matters is the exchange happened over plain HTTP.
+    expect(JSON.parse(out)).toEqual({ status: 401, loaded: [] });
+  });
+});
+
 describe.each(implementations)('HttpFetch TLS options: %s', (_name, makeFetch) => {
   let tls: RunningRegistry;
   beforeAll(async () => {
