@@ -56,8 +56,15 @@ const LIMIT_NAMES: Record<string, string> = {
   'Max stack size': 'RLIMIT_STACK',
 };
 
-/** This process's hard rlimits, from /proc/self/limits (Node has no getrlimit). */
-export async function readHardLimits(): Promise<Partial<Record<string, number>>> {
+let hardLimits: Promise<Partial<Record<string, number>>> | undefined;
+
+/** This process's hard rlimits, from /proc/self/limits (Node has no getrlimit); read once, they do not change. */
+export function readHardLimits(): Promise<Partial<Record<string, number>>> {
+  hardLimits ??= readLimitsFile();
+  return hardLimits;
+}
+
+async function readLimitsFile(): Promise<Partial<Record<string, number>>> {
   const text = await readFile('/proc/self/limits', 'utf8').catch(() => '');
   const out: Partial<Record<string, number>> = {};
   for (const line of text.split('\n')) {

@@ -10,12 +10,15 @@ import {
 } from '../options/parse.js';
 import { forwardSignals } from '../runtime/run.js';
 import { findExecutable } from '../runtime/runtime.js';
+import { readHardLimits, resolveRuntime } from '../context.js';
 import { contextFromArgs, strings } from './context.js';
-import { podNamespaces } from '../pods/pods.js';
 import { prepareImage, releasePrepared } from './images.js';
 
 export default async function run(argv: Record<string, unknown>): Promise<void> {
   const context = contextFromArgs(argv);
+  // Found while the image is prepared (both are remembered; errors surface where they are used).
+  void resolveRuntime(context).catch(() => undefined);
+  void readHardLimits();
   const network = String(argv.network ?? 'none');
   if (!['none', 'host', 'bridge'].includes(network)) throw new UsageError(`--network: unknown mode ${JSON.stringify(network)}`, 'use none, host or bridge');
   if (argv.rm && argv.detach && argv.tty) throw new UsageError('--rm -d -t together is not supported');
@@ -70,7 +73,10 @@ export default async function run(argv: Record<string, unknown>): Promise<void> 
     if (!init) throw new PodError('ERR_POD_NO_INIT', '--init needs catatonit on PATH', { hint: 'install catatonit' });
     options.initBinary = init;
   }
-  if (argv.pod !== undefined) options.pod = await podNamespaces(context, String(argv.pod));
+  if (argv.pod !== undefined) {
+    const { podNamespaces } = await import('../pods/pods.js');
+    options.pod = await podNamespaces(context, String(argv.pod));
+  }
 
   // Socket activation: fds handed to us by systemd go on to the container.
   let preserveFds = argv['preserve-fds'] === undefined ? 0 : parsePositiveInt(String(argv['preserve-fds']), '--preserve-fds');

@@ -8,7 +8,6 @@ import { buildRunSpec, type NetworkMode, type RunSpecOptions } from '../runtime/
 import { defaultSpec } from '../runtime/spec.js';
 import type { PortMapping } from '../options/parse.js';
 import { newContainerId, removeRecord, saveNewRecord, type ContainerRecord } from './records.js';
-import { setUpNetwork, tearDownNetwork } from '../network/network.js';
 
 export interface CreateContainerOptions extends Omit<RunSpecOptions, 'user' | 'network' | 'hardLimits' | 'terminal'> {
   name?: string;
@@ -73,6 +72,7 @@ export async function createContainer(context: PodContext, options: CreateContai
   try {
     let network: NetworkMode = { mode: networkKind === 'host' ? 'host' : 'none' };
     if (networkKind === 'bridge') {
+      const { setUpNetwork } = await import('../network/network.js');
       const attached = await setUpNetwork(context, id, options.publish ?? []);
       record.network = { mode: 'bridge', netns: attached.netns, ports: options.publish ?? [], ip: attached.ip };
       network = { mode: 'path', path: attached.netnsPath };
@@ -89,7 +89,10 @@ export async function createContainer(context: PodContext, options: CreateContai
     await writeStateFile(context.paths.record(id), Buffer.from(JSON.stringify(record, null, 2)));
     return record;
   } catch (error) {
-    if (record.network.netns) await tearDownNetwork(context, record).catch(() => undefined);
+    if (record.network.netns) {
+      const { tearDownNetwork } = await import('../network/network.js');
+      await tearDownNetwork(context, record).catch(() => undefined);
+    }
     await removeRecord(context.paths, record);
     throw error;
   }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveRuntime, type PodContext } from '../context.js';
 import { PodError, RuntimeError } from '../errors.js';
-import { tearDownNetwork } from '../network/network.js';
 import { startContainer, type ContainerProcess } from '../runtime/run.js';
 import { runtimeDelete, runtimeKill, runtimeState } from '../runtime/runtime.js';
 import { readExit, readPid, removeRecord, writeExit, type ContainerRecord } from './records.js';
@@ -155,7 +154,11 @@ export async function removeContainer(context: PodContext, record: ContainerReco
     await waitForExit(context, record, 10_000);
   }
   if (await runtimeState(runtime, record.id)) await runtimeDelete(runtime, record.id, true).catch(() => undefined);
-  await tearDownNetwork(context, record);
+  if (record.network.netns) {
+    // Loaded only for containers with a network namespace of their own (bridge).
+    const { tearDownNetwork } = await import('../network/network.js');
+    await tearDownNetwork(context, record);
+  }
   if (record.storage) {
     // Loaded only for containers of images: --rootfs ones never touch the store.
     const { openImageStore, releaseRootfs } = await import('../images/store-images.js');
