@@ -8,7 +8,7 @@ import { AbortedError, OciError, UnsafePathError } from '../errors.js';
 import type { Logger } from '../transport.js';
 import { cleanEntryPath, lstatOrUndefined, SafeRoot } from './safe-path.js';
 import { readLayerEntries, type LayerEntry } from './tar-reader.js';
-import { parseWhiteout } from './whiteout.js';
+import { parseWhiteout, type Whiteout } from './whiteout.js';
 import { HOST_SPECIFIC_XATTRS, setXattr } from './xattrs.js';
 
 export interface ApplyOptions {
@@ -20,6 +20,12 @@ export interface ApplyOptions {
   xattrs?: boolean;
   /** Refuse layers with more entries than this (a tar bomb guard; default unlimited). */
   maxEntries?: number;
+  /**
+   * Told of every whiteout entry, whether or not it had something to hide
+   * (an overlay lower dir keeps them as overlayfs whiteouts), so no second
+   * read of the tar is needed to find them.
+   */
+  onWhiteout?: (whiteout: Whiteout) => void;
 }
 
 export interface ApplyStats {
@@ -82,7 +88,10 @@ class LayerApplier {
       return;
     }
     const whiteout = parseWhiteout(rel);
-    if (whiteout) return this.applyWhiteout(whiteout, rel);
+    if (whiteout) {
+      this.options.onWhiteout?.(whiteout);
+      return this.applyWhiteout(whiteout, rel);
+    }
     const slash = rel.lastIndexOf('/');
     const parent = this.root.ensureDir(slash === -1 ? '' : rel.slice(0, slash));
     const base = rel.slice(slash + 1);
