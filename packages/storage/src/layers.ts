@@ -8,7 +8,7 @@ import { chainIds, hexOf } from './chain.js';
 import { withLock } from './lock.js';
 import { LAYER_RECORD, LAYER_TREE, tempName, type DriverName } from './paths.js';
 import type { Store } from './store.js';
-import { scanWhiteouts, writeOverlayWhiteouts } from './whiteouts.js';
+import { writeOverlayWhiteouts, type Whiteout } from './whiteouts.js';
 
 const run = promisify(execFile);
 
@@ -167,20 +167,16 @@ function applyOptions(signal?: AbortSignal) {
 }
 
 /**
- * Unpack one layer on its own, for use as an overlay lower dir. The tar is
- * read twice at once: applied (whiteouts there have nothing below to hide)
- * and scanned for whiteouts, which then become overlayfs whiteouts.
+ * Unpack one layer on its own, for use as an overlay lower dir. Whiteouts
+ * have nothing below to hide here: the applier tells us of each, and they
+ * then become overlayfs whiteouts.
  */
 async function unpackOverlayLayer(tree: string, tar: Readable, signal?: AbortSignal): Promise<void> {
-  const toApply = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const toScan = new PassThrough({ highWaterMark: 1024 * 1024 });
-  tar.on('error', (e) => {
-    toApply.destroy(e);
-    toScan.destroy(e);
-  });
-  tar.pipe(toApply);
-  tar.pipe(toScan);
-  const [, whiteouts] = await Promise.all([applyLayer(tree, toApply, applyOptions(signal)), scanWhiteouts(toScan, signal)]);
+  const whiteouts: Whiteout[] = [];
+  const onWhiteout = (w: { kind: 'opaque' | 'whiteout'; dir: string; name?: string }) => {
+    whiteouts.push({ dir: w.dir, name: w.kind === 'opaque' ? undefined : w.name });
+  };
+  await applyLayer(tree, tar, { ...applyOptions(signal), onWhiteout });
   await writeOverlayWhiteouts(tree, whiteouts);
 }
 

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { cleanEntryPath, parseWhiteout, readLayerEntries, UnsafePathError } from '@ocikit/oci-image';
+import { UnsafePathError } from '@ocikit/oci-image';
 
 const run = promisify(execFile);
 
@@ -16,16 +15,6 @@ export interface Whiteout {
   dir: string;
   /** The name it hides; undefined for an opaque marker. */
   name: string | undefined;
-}
-
-/** Read a tar's headers only and list its whiteouts (bodies are skipped). */
-export async function scanWhiteouts(tar: Readable, signal?: AbortSignal): Promise<Whiteout[]> {
-  const found: Whiteout[] = [];
-  for await (const entry of readLayerEntries(tar, signal ? { signal } : {})) {
-    const whiteout = parseWhiteout(cleanEntryPath(entry.path));
-    if (whiteout) found.push({ dir: whiteout.dir, name: whiteout.kind === 'opaque' ? undefined : whiteout.name });
-  }
-  return found;
 }
 
 /**
