@@ -101,7 +101,12 @@ export function downloadBlob(client: RegistryClient, repository: string, descrip
     body.on('data', onData);
     body.once('end', () => finish());
     body.once('error', (error) => finish(error));
-    body.once('close', () => setImmediate(() => finish(new RegistryError('ERR_REGISTRY_NETWORK', `blob ${descriptor.digest}: connection closed after ${offset} bytes`, { retryable: true }))));
+    // A close without 'end' or 'error' is a cut connection; the error is built only then (stack traces cost).
+    body.once('close', () =>
+      setImmediate(() => {
+        if (!settled) finish(new RegistryError('ERR_REGISTRY_NETWORK', `blob ${descriptor.digest}: connection closed after ${offset} bytes`, { retryable: true }));
+      }),
+    );
   };
 
   void fetchFrom();
