@@ -2,7 +2,8 @@
 // Start-up cost of running a container: `oci-pod run --rm IMAGE true` against
 // `podman run --rm --network none` (same runtime, runc; explicit --ulimit values, as podman's defaults
 // for NOFILE and NPROC are above the hard limits here), a bare `runc run` of a
-// prepared bundle, and bare `node -e 0`. Prints medians and ratios.
+// prepared bundle, and bare `node -e 0`, taking turns so that a shared machine's load weighs on all
+// alike. Prints medians and ratios (and, where NODE_EXTRA_CA_CERTS is set, labelled lines without it).
 //   node scripts/bench/pod-run.mjs [ITERATIONS]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,22 +26,39 @@ function which(name) {
 // tells the cost apart from a busy machine's queueing.
 const gnuTime = which('time') ? '/usr/bin/time' : '';
 
-function time(label, argv, options = {}) {
-  const samples = [];
-  const cpu = [];
+/** One timed run: wall ms and, with GNU time, the CPU ms of the whole process tree. */
+function once(label, argv, options) {
   const cpuFile = join(work, 'cpu.txt');
+  const t0 = process.hrtime.bigint();
+  const cmd = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
+  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
+  const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0) : NaN;
+  return { ms, cpu };
+}
+
+/**
+ * Time every command the same number of times, taking turns (round robin), so
+ * that the load of a shared machine, which comes and goes, weighs on each alike.
+ * The first round only warms caches.
+ */
+function timeAll(commands) {
+  const runs = commands.map(() => ({ samples: [], cpu: [] }));
   for (let i = 0; i < iterations + 1; i++) {
-    const t0 = process.hrtime.bigint();
-    const cmd = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
-    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...options });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
-    if (i > 0) samples.push(ms); // the first run warms caches
-    if (i > 0 && gnuTime) cpu.push(readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0));
+    commands.forEach(({ label, argv, options }, k) => {
+      const { ms, cpu } = once(label, argv, options ?? {});
+      if (i > 0) {
+        runs[k].samples.push(ms);
+        runs[k].cpu.push(cpu);
+      }
+    });
   }
-  samples.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  return { label, median: samples[Math.floor(samples.length / 2)], min: samples[0], cpu: cpu[Math.floor(cpu.length / 2)] ?? NaN };
+  return commands.map(({ label }, k) => {
+    const samples = runs[k].samples.sort((a, b) => a - b);
+    const cpu = runs[k].cpu.sort((a, b) => a - b);
+    return { label, median: samples[Math.floor(samples.length / 2)], min: samples[0], cpu: cpu[Math.floor(cpu.length / 2)] ?? NaN };
+  });
 }
 
 try {
@@ -63,17 +81,29 @@ try {
   spec.process.args = ['true'];
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 
-  const results = [];
-  results.push(time('node -e 0', [process.execPath, '-e', '0']));
-  results.push(time('runc run (bundle)', ['sh', '-c', `runc --root ${join(work, 'runc')} run --bundle ${bundle} b$$-$RANDOM`]));
-  results.push(time('oci-pod run --rm IMAGE true', [...ociPod, 'run', '--rm', image, 'true']));
-  results.push(time('oci-pod run --rm --rootfs DIR true', [...ociPod, 'run', '--rm', '--rootfs', join(bundle, 'rootfs'), 'true']));
+  const commands = [
+    { label: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+    { label: 'runc run (bundle)', argv: ['sh', '-c', `runc --root ${join(work, 'runc')} run --bundle ${bundle} b$$-$RANDOM`] },
+    { label: 'oci-pod run --rm IMAGE true', argv: [...ociPod, 'run', '--rm', image, 'true'] },
+    { label: 'oci-pod run --rm --rootfs DIR true', argv: [...ociPod, 'run', '--rm', '--rootfs', join(bundle, 'rootfs'), 'true'] },
+  ];
   const podman = which('podman');
   if (podman) {
     const pm = ['podman', '--root', join(work, 'podman'), '--runroot', join(work, 'podman-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
     const podmanImage = execFileSync(pm[0], [...pm.slice(1), 'pull', '-q', ref], { encoding: 'utf8' }).trim().split('\n').pop();
-    results.push(time('podman run --rm --network none', [...pm, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', podmanImage, 'true']));
+    commands.push({ label: 'podman run --rm --network none', argv: [...pm, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', podmanImage, 'true'] });
   }
+  // This environment sets NODE_EXTRA_CA_CERTS, which costs ~45 ms of every Node start. The figures
+  // are as a user here gets them; labelled extra lines show Node and oci-pod with it unset.
+  const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
+  if (extraCa) {
+    const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+    commands.push({ label: 'node -e 0 (unset)', argv: [process.execPath, '-e', '0'], options: { env } });
+    commands.push({ label: 'oci-pod run --rm IMAGE true (unset)', argv: [...ociPod, 'run', '--rm', image, 'true'], options: { env } });
+  }
+  const timed = timeAll(commands);
+  const results = timed.filter((r) => !r.label.endsWith('(unset)'));
+  const noCa = timed.filter((r) => r.label.endsWith('(unset)'));
   const by = Object.fromEntries(results.map((r) => [r.label, r.median]));
   console.log(`iterations: ${iterations}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cpus`);
   console.log(`${''.padEnd(36)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'cpu ms'.padStart(8)}`);
@@ -83,6 +113,14 @@ try {
   console.log(`oci-pod / (node + runc):             ${(ours / floor).toFixed(2)}x  (+${(ours - floor).toFixed(1)} ms; goal <= +60 ms)`);
   if (by['podman run --rm --network none']) console.log(`oci-pod / podman:                    ${(ours / by['podman run --rm --network none']).toFixed(2)}x  (goal < 1)`);
   else console.log('podman: not installed (apt-get install podman)');
+  if (noCa.length) {
+    console.log('-- with NODE_EXTRA_CA_CERTS unset (not what a user here gets; for comparison only):');
+    for (const r of noCa) console.log(`${r.label.padEnd(36)} ${r.median.toFixed(1).padStart(8)} ${r.min.toFixed(1).padStart(8)} ${r.cpu.toFixed(0).padStart(8)}`);
+    const [node, pod] = noCa.map((r) => r.median);
+    const floorNoCa = node + by['runc run (bundle)'];
+    console.log(`oci-pod / (node + runc), unset:     ${(pod / floorNoCa).toFixed(2)}x  (+${(pod - floorNoCa).toFixed(1)} ms)`);
+    if (by['podman run --rm --network none']) console.log(`oci-pod / podman, unset:            ${(pod / by['podman run --rm --network none']).toFixed(2)}x`);
+  }
 } catch (error) {
   console.error(`bench failed: ${error.message}`);
   process.exitCode = 1;
