@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +59,28 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     expect((await ociPod([...base, 'rm', 'kept'])).code).toBe(0);
     expect(storageContainers()).toEqual([]);
     expect(storeMounts()).toEqual([]);
+  });
+
+  it('leaves an --rm container whose oci-pod was killed removable: rm -f takes its volatile mount, storage and record', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/pod-tool/bin/oci-pod.js'), ...base, 'run', '--rm', '--name', 'crashy', `oci:${layout}:app`, 'sleep 30'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let running = false;
+    for (let i = 0; i < 200 && !running; i++) {
+      const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout || '[]') as Array<{ name: string; status: string }>;
+      running = ps.some((c) => c.name === 'crashy' && c.status === 'running');
+      if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(running).toBe(true);
+    child.kill('SIGKILL'); // the crash: nobody is left to clean up after the container
+    await exited;
+    expect(storageContainers()).toHaveLength(1);
+    expect(storeMounts().join('\n')).toMatch(/volatile/);
+    const removed = await ociPod([...base, 'rm', '-f', 'crashy']);
+    expect(removed.stderr).toBe('');
+    expect(removed.code).toBe(0);
+    expect(storageContainers()).toEqual([]);
+    expect(storeMounts()).toEqual([]);
+    expect(JSON.parse((await ociPod([...base, 'ps', '-a', '--format', 'json'])).stdout)).toEqual([]);
   });
 
   it('pulls into the store, lists and removes images, and runs one by name', async () => {
