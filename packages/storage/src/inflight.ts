@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { writeFileAtomic } from '@ocikit/oci-image';
 import { join } from 'node:path';
+import { writeRunState } from './run-state.js';
 import type { Store } from './store.js';
 
 /**
@@ -20,7 +20,7 @@ export async function beginInflight(store: Store, what: string): Promise<() => P
   const path = join(store.paths.inflight, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const marker: InflightMarker = { pid: process.pid, what, started: new Date().toISOString() };
   // Atomic: prune and check read markers while others are being written.
-  await writeFileAtomic(path, JSON.stringify(marker));
+  await writeRunState(path, JSON.stringify(marker));
   store.logger.debug?.(`begin ${what}`);
   let ended = false;
   return async () => {

@@ -1,11 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image';
 import { overlayLowerDirs } from './layers.js';
 import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
 import { ContainerMountedError } from './errors.js';
 import { withLock } from './lock.js';
 import { isMounted, mountOverlay, unmount } from './overlay.js';
+import { writeRunState } from './run-state.js';
 import type { Store } from './store.js';
 
 export interface MountRecord {
@@ -23,7 +23,7 @@ export async function readMountRecord(store: Store, id: string): Promise<MountRe
 
 async function writeMountRecord(store: Store, id: string, record: MountRecord | undefined): Promise<void> {
   if (!record || record.count <= 0) await rm(store.paths.mountRecord(id), { force: true });
-  else await writeFileAtomic(store.paths.mountRecord(id), `${JSON.stringify(record)}\n`);
+  else await writeRunState(store.paths.mountRecord(id), `${JSON.stringify(record)}\n`);
 }
 
 /** Where a container's filesystem appears when mounted. */
