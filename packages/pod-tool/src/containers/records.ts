@@ -124,7 +124,7 @@ export async function readRecord(paths: ContainerPaths, id: string): Promise<Con
 export async function listRecords(paths: ContainerPaths): Promise<ContainerRecord[]> {
   const ids = await readdir(paths.containers).catch(() => [] as string[]);
   const records = await Promise.all(ids.map((id) => readRecord(paths, id).catch(() => undefined)));
-  return records.filter((r): r is ContainerRecord => r !== undefined).sort((a, b) => a.created.localeCompare(b.created));
+  return records.filter((r): r is ContainerRecord => r !== undefined).sort(byCreated);
 }
 
 /** A container by name, full id or unique id prefix. */
@@ -162,4 +162,9 @@ export async function removeRecord(paths: ContainerPaths, record: ContainerRecor
   await rm(paths.dir(record.id), { recursive: true, force: true });
   const target = await readlink(paths.name(record.name)).catch(() => undefined);
   if (target === record.id) await unlink(paths.name(record.name)).catch(() => undefined);
+}
+
+/** ISO times sort as plain strings (localeCompare would load ICU's collation first, milliseconds of start-up). */
+function byCreated(a: { created: string }, b: { created: string }): number {
+  return a.created < b.created ? -1 : a.created > b.created ? 1 : 0;
 }
