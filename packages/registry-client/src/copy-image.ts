@@ -1,4 +1,8 @@
 import { convertFormat, copy, parseReference, readArtifact, type Compression, type CopyOptions, type CopyResult, type ManifestFormat, type Transport } from '@ocikit/oci-image';
+import type { DockerTransport } from './docker-transport.js';
+import type { DockerReference } from './reference.js';
+
+type ParsedReference = ReturnType<typeof parseReference>;
 
 export interface CopyImageOptions extends CopyOptions {
   /** Transports the source may use (e.g. [...localTransports, dockerTransport(srcOptions)]). */
@@ -22,6 +26,17 @@ export async function copyImage(source: string, destination: string, options: Co
   const src = parseReference(source, options.sourceTransports);
   const dst = parseReference(destination, options.destinationTransports);
   const opOptions = options.signal ? { signal: options.signal } : {};
+  // Ended when this copy ends, so a ping still retrying never outlives it.
+  const early = new AbortController();
+  pingEarly(dst.transport, dst.value, options.signal ? AbortSignal.any([options.signal, early.signal]) : early.signal);
+  try {
+    return await copyOpened(src, dst, options, opOptions);
+  } finally {
+    early.abort();
+  }
+}
+
+async function copyOpened(src: ParsedReference, dst: ParsedReference, options: CopyImageOptions, opOptions: { signal?: AbortSignal }): Promise<CopyResult> {
   const opened = await src.transport.openSource(src.value, opOptions);
   let cleanup: (() => Promise<void>) | undefined;
   try {
@@ -40,4 +55,19 @@ export async function copyImage(source: string, destination: string, options: Co
     await opened.close();
     await cleanup?.();
   }
+}
+
+/**
+ * A push's first request waits for the registry's ping (scheme, auth
+ * challenge); start it while the source is read. Failures surface again on
+ * the first real request, which shares the same ping.
+ */
+function pingEarly(transport: Transport<any>, value: unknown, signal: AbortSignal | undefined): void {
+  const docker = transport as Partial<DockerTransport>;
+  const registry = (value as Partial<DockerReference>).registry;
+  if (transport.name !== 'docker' || typeof docker.client !== 'function' || typeof registry !== 'string') return;
+  docker
+    .client(registry)
+    .then((client) => client.baseUrl(signal))
+    .catch(() => {});
 }
