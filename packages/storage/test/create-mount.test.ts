@@ -55,6 +55,15 @@ describe('create --mount', () => {
     expect(await mounted(second.mountPoint as string)).toBe(false);
   });
 
+  it('imports and unpacks in one pass for the copy driver too (each layer over a copy of its parent)', async () => {
+    const root = await freshStore();
+    const [id, mountPoint] = (await ok(root, ['--driver', 'vfs', 'create', '--mount', fx.multilayer.ref])).split('\n');
+    expect(mountPoint).toBe(path.join(root, 'containers', id as string, 'rootfs'));
+    expect(readTree(mountPoint as string)).toEqual(await expectedMultiLayerTree());
+    for (const layer of fx.multilayer.layers) expect(sha256(readFileSync(blobFile(root, layer.digest)))).toBe(layer.digest);
+    expect(await ok(root, ['check'])).toBe('ok');
+  });
+
   it('keeps neither the blob nor the layer of a layer whose bytes do not match its digest', async () => {
     const layout = await copyLayout(fx.multilayer.layout);
     // Change the gzip header's time field: the layer still decompresses to the same tar, but its digest is wrong.
