@@ -71,5 +71,7 @@ describe('fastParse', () => {
     expect(await fast('run', '-eA=1', 'img')).toBeUndefined();
     expect(await fast('run', '-', 'img')).toBeUndefined();
     expect(await fast('stop', '-t', '-1', 'c')).toBeUndefined();
+    expect(await fast('run', '--rm', 'true', 'img')).toBeUndefined();
+    expect(await fast('run', '-it', 'false', 'img')).toBeUndefined();
   });
 });

@@ -91,6 +91,8 @@ function parseFlags(args: string[], options: Record<string, OptionDef>): ParsedF
     const next = args[i];
     return next === undefined || next.startsWith('-') ? undefined : next;
   };
+  // yargs takes a `true` or `false` after a boolean flag as its value: left to yargs.
+  const boolValueFollows = (i: number): boolean => args[i] === 'true' || args[i] === 'false';
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
     if (token === '--') return { values, positional, rest: args.slice(i + 1) };
@@ -101,7 +103,7 @@ function parseFlags(args: string[], options: Record<string, OptionDef>): ParsedF
       if (eq !== -1) {
         if (!set(name, token.slice(eq + 1))) return undefined;
       } else if (options[name]!.type === 'boolean') {
-        if (!set(name, undefined)) return undefined;
+        if (boolValueFollows(i + 1) || !set(name, undefined)) return undefined;
       } else {
         if (!set(name, valueAt(i + 1))) return undefined;
         i++;
@@ -115,7 +117,7 @@ function parseFlags(args: string[], options: Record<string, OptionDef>): ParsedF
         const name = byName.get(letter);
         if (!name) return undefined;
         if (options[name]!.type === 'boolean') {
-          if (!set(name, undefined)) return undefined;
+          if ((k === letters.length - 1 && boolValueFollows(i + 1)) || !set(name, undefined)) return undefined;
         } else {
           // Only the last letter may take a value (-e A, -it, -ie A); -eA is left to yargs.
           if (k !== letters.length - 1 || !set(name, valueAt(i + 1))) return undefined;
