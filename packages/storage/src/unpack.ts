@@ -80,8 +80,9 @@ async function openLayerOnce(store: Store, layer: Layer, importBlob: boolean, si
   raw.pipe(toUnpack);
   const stored = streamToFileAtomic(path, toStore, () => {}, signal);
   stored.catch(() => {}); // awaited by the caller; this only keeps an early failure from being unhandled
-  const tar = await decompressStream(toUnpack, layer.compression).catch((error: Error) => {
+  const tar = await decompressStream(toUnpack, layer.compression).catch(async (error: Error) => {
     raw.destroy(error);
+    await stored.catch(() => {}); // its temporary file is gone once this settles
     throw error;
   });
   return { tar, stored, abort: (error) => raw.destroy(error) };
