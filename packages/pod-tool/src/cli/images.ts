@@ -13,7 +13,7 @@ export async function storeFromArgs(argv: Record<string, unknown>) {
 
 /** Local transports, plus docker:// when the reference names a registry (loading that client costs start-up time). */
 export async function otherTransports(reference: string): Promise<Transport<any>[]> {
-  const { localTransportsWith } = await import('@ocikit/oci-image');
+  const { localTransportsWith } = await import('@ocikit/oci-image/local-transports');
   const local = localTransportsWith({ stdin: process.stdin, stdout: process.stdout });
   const host = reference.startsWith('docker://') ? 'docker' : reference.includes('/') ? (reference.split('/')[0] ?? '') : '';
   if (host !== 'docker' && !host.includes('.') && !host.includes(':') && host !== 'localhost') return local;
