@@ -1,8 +1,17 @@
-import { convertFormat, copy, parseReference, readArtifact, type Compression, type CopyOptions, type CopyResult, type ManifestFormat, type Transport } from '@ocikit/oci-image';
+import {
+  convertFormat,
+  copy,
+  parseReference,
+  readArtifact,
+  type Compression,
+  type CopyOptions,
+  type CopyResult,
+  type ManifestFormat,
+  type ParsedReference,
+  type Transport,
+} from '@ocikit/oci-image';
 import type { DockerTransport } from './docker-transport.js';
 import type { DockerReference } from './reference.js';
-
-type ParsedReference = ReturnType<typeof parseReference>;
 
 export interface CopyImageOptions extends CopyOptions {
   /** Transports the source may use (e.g. [...localTransports, dockerTransport(srcOptions)]). */
@@ -25,14 +34,15 @@ export interface CopyImageOptions extends CopyOptions {
 export async function copyImage(source: string, destination: string, options: CopyImageOptions): Promise<CopyResult> {
   const src = parseReference(source, options.sourceTransports);
   const dst = parseReference(destination, options.destinationTransports);
-  const opOptions = options.signal ? { signal: options.signal } : {};
-  // Ended when this copy ends, so a ping still retrying never outlives it.
-  const early = new AbortController();
-  pingEarly(dst.transport, dst.value, options.signal ? AbortSignal.any([options.signal, early.signal]) : early.signal);
+  // Ended when this copy ends: a ping still retrying never outlives it, and
+  // when one blob fails for good the others stop instead of running on.
+  const ended = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal;
+  pingEarly(dst.transport, dst.value, signal);
   try {
-    return await copyOpened(src, dst, options, opOptions);
+    return await copyOpened(src, dst, { ...options, signal }, { signal });
   } finally {
-    early.abort();
+    ended.abort();
   }
 }
 
