@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../../../test/support/fixtures.js';
-import { checkStore, openStore, pruneStore, removeImage, resolveImage, unmountContainer } from '@ocikit/storage';
+import { checkStore, listContainers, openStore, pruneStore, removeContainer, removeImage, resolveImage, unmountContainer } from '@ocikit/storage';
 import { ok, startCli, storageCli, tempStore } from './support.js';
 
 const ITERATIONS = 20;
@@ -32,7 +32,7 @@ function runAndKill(root: string, args: string[], delayMs: number): Promise<{ fi
 }
 
 describe('crash safety', () => {
-  it('kill -9 at random points of pull, create, commit and mount never leaves a store that check --repair cannot fix, nor loses a committed image', async () => {
+  it('kill -9 at random points of pull, create (also create --mount from an oci: layout), commit and mount never leaves a store that check --repair cannot fix, nor loses a committed image', async () => {
     const fx = await buildFixtures();
     const s = await tempStore();
     try {
@@ -65,6 +65,14 @@ describe('crash safety', () => {
           await removeImage(store, 'bb', { force: true }).catch(() => {});
           await pruneStore(store);
           args = ['pull', fx.busybox.ref, 'bb'];
+        } else if (op === 'create' && i >= 8) {
+          // The one-pass import: with nothing of busybox left in the store, create reads, stores and unpacks its layers.
+          for (const c of await listContainers(store)) {
+            if (c.imageDigest === fx.busybox.manifestDigest) await removeContainer(store, c.id, { force: true });
+          }
+          await removeImage(store, 'bb', { force: true }).catch(() => {});
+          await pruneStore(store, { dangling: true });
+          args = ['create', '--mount', '--driver', driver, fx.busybox.ref];
         } else if (op === 'create') {
           await resolveImage(store, 'bb').catch(() => ok(s.root, ['pull', fx.busybox.ref, 'bb']));
           args = ['create', '--driver', driver, 'bb'];
