@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from './errors.js';
@@ -79,10 +79,14 @@ export async function withLock<T>(dir: string, name: string, work: () => Promise
   const waitMs = options.waitMs ?? 10 * 60_000;
   const path = join(dir, `${name}.lock`);
   const started = Date.now();
-  await mkdir(dir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
-      await mkdir(path);
+      // The locks folder exists once the store is open: made here only when missing.
+      await mkdir(path).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dir, { recursive: true });
+        await mkdir(path);
+      });
       // Written beside, then renamed: a reader never sees half an owner.
       await writeFile(join(path, `${OWNER_FILE}.tmp`), myIdentity);
       await rename(join(path, `${OWNER_FILE}.tmp`), join(path, OWNER_FILE));
@@ -101,7 +105,10 @@ export async function withLock<T>(dir: string, name: string, work: () => Promise
   try {
     return await work();
   } finally {
-    await rm(path, { recursive: true, force: true });
+    // The lock holds only the owner file: two calls, not a recursive walk (which lists it first).
+    await unlink(join(path, OWNER_FILE))
+      .then(() => rmdir(path))
+      .catch(() => rm(path, { recursive: true, force: true }));
   }
 }
 
