@@ -15,6 +15,10 @@ describe('progressReporter', () => {
     quiet.onProgress({ digest: digest('a'), size: 10, transferred: 10, state: 'done' });
     quiet.finish();
     expect(pipe.chunks).toEqual([]);
+    // Nothing to show: the copy is run without progress events at all.
+    expect(quiet.active).toBe(false);
+    expect(progressReporter('none', fakeStream(true).stream).active).toBe(false);
+    expect(progressReporter('auto', fakeStream(true).stream).active).toBe(true);
     const log = fakeStream(false);
     const plain = progressReporter('plain', log.stream);
     plain.onProgress({ digest: digest('a'), size: 1048576, transferred: 0, state: 'started' });
@@ -22,6 +26,7 @@ describe('progressReporter', () => {
     plain.onProgress({ digest: digest('b'), size: 5, transferred: 5, state: 'skipped' });
     plain.onProgress({ digest: digest('c'), size: 5, transferred: 5, state: 'mounted' });
     plain.finish();
+    expect(plain.active).toBe(true);
     expect(log.chunks).toHaveLength(1);
     expect(log.chunks[0]).toMatch(/^copied 1 blobs \(1\.0 MiB\) in \d+\.\ds at [\d.]+ MiB\/s; 1 already there, 1 mounted\n$/);
   });

@@ -38,6 +38,8 @@ export function progressReporter(mode: ProgressMode, stream: NodeJS.WriteStream 
     stream.write(out);
   };
   return {
+    /** False when nothing will be shown: the copy then runs without per-chunk progress events. */
+    active: mode === 'plain' || live,
     onProgress(event: CopyProgress) {
       if (event.state === 'skipped') skipped++;
       else if (event.state === 'mounted') mounted++;

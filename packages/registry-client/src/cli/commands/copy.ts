@@ -44,7 +44,7 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
           ...(argv['dest-compress-format'] ? { compressFormat: argv['dest-compress-format'] as 'gzip' | 'zstd' | 'none' } : {}),
           ...(argv['manifest-format'] ? { manifestFormat: argv['manifest-format'] as 'oci' | 'v2s2' } : {}),
           signal: interruptSignal(),
-          onProgress: progress.onProgress,
+          ...(progress.active ? { onProgress: progress.onProgress } : {}),
         });
         progress.finish();
         if (argv.digestfile) {
