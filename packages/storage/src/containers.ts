@@ -8,6 +8,7 @@ import { AmbiguousIdError, ContainerNotKnownError, NameInUseError } from './erro
 import { openStoreImage, resolveImage } from './images.js';
 import { withInflight } from './inflight.js';
 import { withLock } from './lock.js';
+import { writeRunState } from './run-state.js';
 import { idPrefix, repositoryBase } from './names.js';
 import { CONTAINER_RECORD, LAYER_TREE, tempName, type DriverName } from './paths.js';
 import type { Store } from './store.js';
@@ -30,6 +31,12 @@ export interface CreateContainerOptions {
   driver?: DriverName;
   signal?: AbortSignal;
   onUnpacked?: (record: LayerRecord) => void;
+  /**
+   * A container removed after use (podman's --rm): its record is renamed into
+   * place without fsync, as containers/storage does for volatile containers.
+   * After a power loss that lost the record, `check --repair` removes the dir.
+   */
+  volatile?: boolean;
 }
 
 export const CONTAINERS_LOCK = 'containers';
@@ -91,7 +98,8 @@ async function createOnce(store: Store, imageRef: string, options: CreateContain
         const name = options.name ?? defaultName(imageRef, existing);
         if (existing.some((c) => c.name === name)) throw new NameInUseError(name);
         const record: ContainerRecord = { id, name, image: imageRef, imageDigest: descriptor.digest, layers, driver, created: new Date().toISOString() };
-        await writeFileAtomic(join(temp, CONTAINER_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+        const text = `${JSON.stringify(record, null, 2)}\n`;
+        await (options.volatile ? writeRunState(join(temp, CONTAINER_RECORD), text) : writeFileAtomic(join(temp, CONTAINER_RECORD), text));
         await rename(temp, store.paths.container(id));
         return record;
       });

@@ -57,7 +57,7 @@ export async function findStoredImage(store: Store, text: string): Promise<strin
 }
 
 export interface PrepareRootfsOptions {
-  /** The container is removed after use (--rm): mount it volatile, so unmounting waits for no disk sync. */
+  /** The container is removed after use (--rm): its record is not synced and its mount is volatile, so unmounting waits for no disk sync. */
   throwaway?: boolean;
 }
 
@@ -65,7 +65,7 @@ export interface PrepareRootfsOptions {
 export async function prepareRootfs(store: Store, image: string, digest: string, options: PrepareRootfsOptions = {}): Promise<PreparedRootfs> {
   const { descriptor } = await resolveImage(store, digest);
   const config = await (await openStoreImage(store, descriptor)).config();
-  const record = await createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}` });
+  const record = await createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}`, ...(options.throwaway ? { volatile: true } : {}) });
   try {
     const { mountPoint } = await mountContainer(store, record.id, options.throwaway ? { volatile: true } : {});
     return { image, imageDigest: digest, imageConfig: config, rootfs: mountPoint, storageId: record.id };
