@@ -25,12 +25,13 @@ export async function otherTransports(reference: string): Promise<Transport<any>
 export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
   const { findStoredImage, prepareRootfs } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
-  let digest = await findStoredImage(store, image);
+  const found = await findStoredImage(store, image);
+  let digest = found?.descriptor.digest;
   if (!digest) {
     const { pullIntoStore } = await import('../images/pull-image.js');
     digest = (await pullIntoStore(store, image, await otherTransports(image))).digest;
   }
-  const prepared = await prepareRootfs(store, image, digest, { throwaway: Boolean(argv.rm) });
+  const prepared = await prepareRootfs(store, image, digest, { throwaway: Boolean(argv.rm), ...(found ? { descriptor: found.descriptor } : {}) });
   return {
     image,
     imageDigest: prepared.imageDigest,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { LOCAL_TRANSPORT_NAMES, type ImageConfig } from '@ocikit/oci-image';
+import { LOCAL_TRANSPORT_NAMES, type Descriptor, type ImageConfig } from '@ocikit/oci-image';
 import {
   createContainer as createStorageContainer, mountContainer, openStore, openStoreImage, removeContainer as removeStorageContainer,
-  resolveImage, ImageNotKnownError, type Store,
+  resolveImage, ImageNotKnownError, type ResolvedImage, type Store,
 } from '@ocikit/storage';
 
 /** Where the image store is (the CLI works it out from flags and environment). */
@@ -40,16 +40,16 @@ export function openImageStore(location: StoreLocationOptions): Promise<Store> {
 const TRANSPORT_NAMES = new Set([...LOCAL_TRANSPORT_NAMES, 'storage', 'docker']);
 
 /**
- * The digest of an image already in the store, by name or id; undefined when
- * the text names a transport or the store does not have it (pullIntoStore,
- * of ./pull-image.js, then copies it in or says why not). Running an image
- * of the store so loads no transport and no copy code.
+ * An image already in the store, by name or id; undefined when the text
+ * names a transport or the store does not have it (pullIntoStore, of
+ * ./pull-image.js, then copies it in or says why not). Running an image of
+ * the store so loads no transport and no copy code.
  */
-export async function findStoredImage(store: Store, text: string): Promise<string | undefined> {
+export async function findStoredImage(store: Store, text: string): Promise<ResolvedImage | undefined> {
   const colon = text.indexOf(':');
   if (colon > 0 && TRANSPORT_NAMES.has(text.slice(0, colon))) return undefined;
   try {
-    return (await resolveImage(store, text)).descriptor.digest;
+    return await resolveImage(store, text);
   } catch (error) {
     if (error instanceof ImageNotKnownError) return undefined;
     throw error;
@@ -59,16 +59,24 @@ export async function findStoredImage(store: Store, text: string): Promise<strin
 export interface PrepareRootfsOptions {
   /** The container is removed after use (--rm): its record is not synced and its mount is volatile, so unmounting waits for no disk sync. */
   throwaway?: boolean;
+  /** The image's descriptor when the caller has resolved it already (findStoredImage). */
+  descriptor?: Descriptor;
 }
 
 /** A private writable rootfs of the image, mounted, with the image's config. */
 export async function prepareRootfs(store: Store, image: string, digest: string, options: PrepareRootfsOptions = {}): Promise<PreparedRootfs> {
-  const { descriptor } = await resolveImage(store, digest);
-  const config = await (await openStoreImage(store, descriptor)).config();
-  const record = await createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}`, ...(options.throwaway ? { volatile: true } : {}) });
+  const descriptor = options.descriptor ?? (await resolveImage(store, digest)).descriptor;
+  // The config is read while the container is made (independent; neither waits for the other's disk).
+  const [config, created] = await Promise.allSettled([
+    openStoreImage(store, descriptor).then((opened) => opened.config()),
+    createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}`, ...(options.throwaway ? { volatile: true } : {}) }),
+  ]);
+  if (created.status === 'rejected') throw created.reason;
+  const record = created.value;
   try {
+    if (config.status === 'rejected') throw config.reason;
     const { mountPoint } = await mountContainer(store, record.id, options.throwaway ? { volatile: true } : {});
-    return { image, imageDigest: digest, imageConfig: config, rootfs: mountPoint, storageId: record.id };
+    return { image, imageDigest: digest, imageConfig: config.value, rootfs: mountPoint, storageId: record.id };
   } catch (error) {
     await removeStorageContainer(store, record.id, { force: true }).catch(() => undefined);
     throw error;
