@@ -62,9 +62,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     mkdir(paths.inflight, { recursive: true }),
   ]);
   await OciLayout.init(paths.images);
-  const driver = options.driver ?? (await storedDriver(root)) ?? (await defaultDriver(paths));
+  const stored = await storedDriver(root);
+  const driver = options.driver ?? stored ?? (await defaultDriver(paths));
   const store = new Store(root, runroot, driver, options.logger);
-  if (options.driver === undefined || !(await storedDriver(root))) await rememberDriver(root, driver);
+  if (!stored) await rememberDriver(root, driver);
   return store;
 }
 
