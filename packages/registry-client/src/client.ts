@@ -132,14 +132,17 @@ export class RegistryClient {
 
   /** Send a request: authorization, redirects (no credentials to another host), retries, one refresh on 401. */
   async request(req: RegistryRequest): Promise<HttpResponse> {
+    const early = this.base === undefined ? this.sendEarly(req) : undefined;
     const base = await this.baseUrl(req.signal);
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
     let refreshed = false;
     let scopes = req.scopes;
+    let answered = early ? await this.takeEarly(early, base) : undefined;
     for (;;) {
       const url = this.resolve(req.path, base);
-      const authorization = await this.auth.header(scopes, req.signal);
-      const response = await this.withRetry(req.method, url, req.signal, () => this.follow(req, url, authorization), replayable);
+      const authorization = answered ? undefined : await this.auth.header(scopes, req.signal);
+      const response = answered ?? (await this.withRetry(req.method, url, req.signal, () => this.follow(req, url, authorization), replayable));
+      answered = undefined;
       if (response.status === 401 && !refreshed && replayable) {
         refreshed = true;
         discardBody(response);
@@ -154,6 +157,32 @@ export class RegistryClient {
       if (req.method === 'HEAD') discardBody(response);
       throw errorForStatus(req.method, url, response.status, body);
     }
+  }
+
+  /**
+   * The first request to a registry on this machine goes out over plain HTTP
+   * while the ping finds the scheme, saving a round trip on short commands
+   * such as inspect. Only bodiless requests, without credentials (none are
+   * known before the ping's challenge).
+   */
+  private sendEarly(req: RegistryRequest): Promise<HttpResponse | undefined> | undefined {
+    if (req.body !== undefined || !this.options.allowHttp || !isLocalRegistry(this.registry)) return undefined;
+    const url = this.resolve(req.path, `http://${apiHost(this.registry)}`);
+    return this.withRetry(req.method, url, req.signal, () => this.follow(req, url, undefined)).catch(() => undefined);
+  }
+
+  /** The early answer, if the ping chose plain HTTP and no credentials were wanted; else it is dropped. */
+  private async takeEarly(early: Promise<HttpResponse | undefined>, base: string): Promise<HttpResponse | undefined> {
+    if (!base.startsWith('http:')) {
+      void early.then((response) => response && discardBody(response));
+      return undefined;
+    }
+    const response = await early;
+    if (response && (response.status === 401 || response.status === 400)) {
+      discardBody(response);
+      return undefined;
+    }
+    return response;
   }
 
   private async follow(req: RegistryRequest, startUrl: string, authorization: string | undefined): Promise<HttpResponse> {
