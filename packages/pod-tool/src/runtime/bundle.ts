@@ -33,9 +33,15 @@ export async function createBundle(dir: string, options: CreateBundleOptions): P
   const rootfs = options.rootfs;
   const spec: RuntimeSpec = structuredClone(options.spec);
   spec.root = { ...(spec.root ?? {}), path: rootfs };
-  for (const mount of spec.mounts ?? []) {
-    mount.destination = await prepareMountpoint(rootfs, mount.destination, await isFileBind(mount));
-  }
+  // Mount points are made side by side (each check walks its own path; a parent two of them share is
+  // made by whichever comes first, mkdirInRoot takes EEXIST). All settle before an error is thrown,
+  // so nothing is still being made when the caller cleans up.
+  const mounts = spec.mounts ?? [];
+  const prepared = await Promise.allSettled(mounts.map(async (mount) => prepareMountpoint(rootfs, mount.destination, await isFileBind(mount))));
+  prepared.forEach((result, i) => {
+    if (result.status === 'rejected') throw result.reason;
+    mounts[i]!.destination = result.value;
+  });
   if (spec.process?.cwd) await assertNoSymlinkEscape(rootfs, spec.process.cwd, false);
   if (spec.process?.rlimits) {
     // A runtime cannot raise a hard limit above ours (no CAP_SYS_RESOURCE): ask for no more.
