@@ -22,7 +22,18 @@ const define = (parser: Argv) =>
           .command({ command: '$0 <reference>', describe: 'show', handler: (a) => void handled.push(a) }),
       handler: () => {},
     })
-    .command({ command: 'odd <x>', describe: 'odd', builder: (y) => y.options({ n: { type: 'number', coerce: Number } }), handler: () => {} });
+    .command({ command: 'odd <x>', describe: 'odd', builder: (y) => y.options({ n: { type: 'number', coerce: Number } }), handler: () => {} })
+    .command({
+      command: 'mount <container> [paths..]',
+      describe: 'mount',
+      builder: (y) =>
+        y
+          .positional('container', { type: 'string', demandOption: true })
+          .positional('paths', { type: 'string', array: true })
+          .option('label', { type: 'string', demandOption: true })
+          .example('mount c --label x', 'help text only'),
+      handler: (a) => void handled.push(a),
+    });
 
 const globals = { debug: { type: 'boolean' as const } };
 
@@ -38,6 +49,8 @@ describe('the CLI fast path', () => {
     expect(before?.args).toMatchObject({ root: '/s', source: 'src', tags: ['x'] });
     const show = await plainCommand(['config', 'ref'], define, globals);
     expect(show?.args).toMatchObject({ reference: 'ref' });
+    const mount = await plainCommand(['mount', 'c', 'p', '--label', 'x'], define, globals);
+    expect(mount?.args).toMatchObject({ container: 'c', paths: ['p'], label: 'x' });
     await copy?.handler(copy.args);
     expect(handled).toHaveLength(1);
   });
@@ -54,6 +67,8 @@ describe('the CLI fast path', () => {
       ['tag', 'src'],
       ['copy', '--', 'a', 'b'],
       ['odd', 'x'],
+      ['mount', 'c'],
+      ['mount', '--label', 'x'],
       [],
     ]) {
       expect(await plainCommand(line, define, globals), line.join(' ')).toBeUndefined();

@@ -38,6 +38,11 @@ function recorder(): { argv: Argv; recorded: Recorded } {
       recorded.positionals[name] = option;
       return proxy;
     },
+    // Help text only: help always goes to yargs.
+    example: () => proxy,
+    usage: () => proxy,
+    epilog: () => proxy,
+    epilogue: () => proxy,
   };
   const proxy: Argv = new Proxy(target, {
     get(object, key) {
@@ -93,7 +98,7 @@ function commandLineWords(argv: string[], options: Record<string, Options>): str
 type Handler = (args: Record<string, unknown>) => unknown;
 
 /** Option settings the fast path honours exactly like yargs; any other (coerce, implies...) goes to yargs. */
-const PLAIN_OPTION_KEYS = new Set(['type', 'describe', 'description', 'desc', 'default', 'alias', 'choices', 'array', 'global', 'hidden']);
+const PLAIN_OPTION_KEYS = new Set(['type', 'describe', 'description', 'desc', 'default', 'alias', 'choices', 'array', 'global', 'hidden', 'demandOption']);
 
 /** The handler and its arguments when the line is plainly valid; undefined sends it to yargs. */
 export async function plainCommand(
@@ -179,6 +184,11 @@ async function parseFor(
     args[spec.name] = rest[i];
   }
   if (rest.length > positionals.length) return undefined; // extra arguments: strict yargs explains them
+  // A demanded option or positional that is missing: yargs words the error.
+  for (const [name, o] of Object.entries(options)) {
+    const value = args[name];
+    if (o.demandOption && (value === undefined || (Array.isArray(value) && value.length === 0))) return undefined;
+  }
   if (typeof module.handler !== 'function') return undefined;
   return { handler: module.handler as Handler, args };
 }
