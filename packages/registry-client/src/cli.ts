@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runCli } from '@ocikit/oci-image/cli';
+import { processStdio, runCli } from '@ocikit/oci-image/cli';
 import { registryCommands } from './cli/commands/index.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,7 +14,7 @@ void runCli({
         import('./cli/storage-transport.js'),
       ]);
       const storage = await optionalStorageTransport(argv);
-      return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), ...(storage ? [storage] : [])];
+      return [...localTransportsWith(processStdio()), ...(storage ? [storage] : [])];
     },
   }),
 });

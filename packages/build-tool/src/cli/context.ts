@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Transport } from '@ocikit/oci-image';
 import type { Store } from '@ocikit/storage';
+import { processStdio } from '@ocikit/oci-image/cli';
 
 export interface GlobalArgs {
   root?: string;
@@ -28,7 +29,7 @@ export async function transportsFor(store: Store, args: GlobalArgs, references: 
   const { localTransportsWith } = await import('@ocikit/oci-image');
   const { storageTransport } = await import('@ocikit/storage');
   const list: Transport<any>[] = [
-    ...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }),
+    ...localTransportsWith(processStdio()),
     storageTransport({ root: store.root, runroot: store.runroot, driver: store.driver }),
   ];
   if (references.some((r) => r.includes('docker://'))) {

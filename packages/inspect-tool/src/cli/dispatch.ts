@@ -1,5 +1,5 @@
 import { hostPlatform, parsePlatform, type Platform } from '@ocikit/oci-image';
-import { interruptSignal, stderrLogger } from '@ocikit/oci-image/cli';
+import { interruptSignal, processStdio, stderrLogger } from '@ocikit/oci-image/cli';
 import type { OpenOptions } from '../open.js';
 import { preloadTransportFor } from '../transports.js';
 import type { ParsedArgs } from './args.js';
@@ -51,7 +51,7 @@ export async function runCommand(name: CommandName, args: ParsedArgs, env: NodeJ
     certDir: o['cert-dir'] as string | undefined,
     storageRoot: (o.root ?? o['storage-root']) as string | undefined,
     env,
-    stdio: { stdin: process.stdin },
+    stdio: processStdio(),
   };
   if (o.debug) open.logger = stderrLogger(true);
   const handler = await HANDLERS[name]();

@@ -1,12 +1,12 @@
 import type { Image } from '../image.js';
 import type { ImageIndex } from '../image-index.js';
 import type { ImageSource, Transport } from '../transport.js';
-import { UsageError } from './run.js';
+import { processStdio, UsageError } from './run.js';
 
 /** The transports oci-image's CLI knows, with stdio for `oci-archive:-`. */
 export async function cliTransports(): Promise<Transport<any>[]> {
   const { localTransportsWith } = await import('../transports/local.js');
-  return localTransportsWith({ stdin: process.stdin, stdout: process.stdout });
+  return localTransportsWith(processStdio());
 }
 
 /** A bare folder means oci:FOLDER, as umoci takes layouts. */
