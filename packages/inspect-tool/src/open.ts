@@ -25,20 +25,42 @@ export interface OpenedReference {
   close(): Promise<void>;
 }
 
-/** Parse a reference with the transports it needs and read what it names (manifest only). */
-export async function openReference(input: string, options: OpenOptions = {}): Promise<OpenedReference> {
+/** An opened source, before anything is read from it. */
+export interface OpenedSource {
+  source: ImageSource;
+  close(): Promise<void>;
+}
+
+/** Parse a reference with the transports it needs and open its source (no request yet). */
+export async function openSource(input: string, options: OpenOptions = {}): Promise<OpenedSource> {
   const loaded = await transportsFor(input, options);
-  let source: ImageSource | undefined;
-  const close = async () => {
-    await source?.close().catch(() => {});
-    loaded.close();
-  };
   try {
     const parsed = parseReference(input, loaded.transports);
-    source = await parsed.transport.openSource(parsed.value, { signal: options.signal, logger: options.logger });
-    return { input, source, artifact: await readArtifact(source), close };
+    const source = await parsed.transport.openSource(parsed.value, { signal: options.signal, logger: options.logger });
+    return {
+      source,
+      close: async () => {
+        await source.close().catch(() => {});
+        loaded.close();
+      },
+    };
   } catch (error) {
-    await close();
+    loaded.close();
+    throw error;
+  }
+}
+
+/** Parse a reference with the transports it needs and read what it names (manifest only). */
+export async function openReference(input: string, options: OpenOptions = {}): Promise<OpenedReference> {
+  return readOpened(input, await openSource(input, options));
+}
+
+/** Read what an opened source names (manifest only); closes the source when that fails. */
+export async function readOpened(input: string, opened: OpenedSource): Promise<OpenedReference> {
+  try {
+    return { input, source: opened.source, artifact: await readArtifact(opened.source), close: opened.close };
+  } catch (error) {
+    await opened.close();
     throw error;
   }
 }

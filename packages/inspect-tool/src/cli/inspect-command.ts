@@ -1,7 +1,7 @@
 import { printJson, printLine } from '@ocikit/oci-image/cli';
 import type { ImageSource } from '@ocikit/oci-image';
 import { inspectImage, type InspectOptions } from '../inspect.js';
-import { openReference, selectImage } from '../open.js';
+import { openSource, readOpened, selectImage } from '../open.js';
 import { renderTemplate } from '../template.js';
 import type { CommandContext } from './dispatch.js';
 
@@ -21,15 +21,18 @@ async function registryFields(source: ImageSource, signal: AbortSignal, tags: bo
 export async function run(ctx: CommandContext): Promise<void> {
   const [input] = ctx.args.positionals as [string];
   const { raw, config } = ctx.args.options;
-  const opened = await openReference(input, ctx.open);
+  const source = await openSource(input, ctx.open);
+  // The tag list (registries only) is asked for beside the manifest, not after it.
+  const fields = raw || config ? undefined : registryFields(source.source, ctx.signal, !ctx.args.options['no-tags']);
+  fields?.catch(() => {});
+  const opened = await readOpened(input, source);
   try {
     if (raw && !config) return await write(await opened.artifact.rawManifest());
     const image = await selectImage(opened.artifact, ctx.open.platform);
     if (config) {
       return raw ? await write(await image.rawConfig()) : printJson(await image.config());
     }
-    // The tag list (registries only) is fetched while the manifest and config are.
-    const [extra] = await Promise.all([registryFields(opened.source, ctx.signal, !ctx.args.options['no-tags']), image.manifest(), image.config()]);
+    const [extra] = await Promise.all([fields ?? {}, image.manifest(), image.config()]);
     const full = await inspectImage(image, { ...extra, digest: await opened.artifact.digest() });
     const template = ctx.str('format');
     if (template !== undefined) printLine(renderTemplate(template, full));

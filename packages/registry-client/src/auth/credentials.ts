@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { RegistryError } from '../errors.js';
 import { DOCKER_HUB } from '../reference.js';
@@ -78,7 +77,9 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
 }
 
 /** `docker-credential-NAME get` with the server URL on stdin; JSON {Username, Secret} on stdout. */
-export function runCredentialHelper(helper: string, serverUrl: string): Promise<Credentials | undefined> {
+export async function runCredentialHelper(helper: string, serverUrl: string): Promise<Credentials | undefined> {
+  // Loaded here: most commands never run a helper, and child_process costs start-up.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(`docker-credential-${helper}`, ['get'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
