@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { asOciError, OciError } from '@ocikit/oci-image';
-import { UsageError } from '@ocikit/oci-image/cli';
+import { UsageError, writeOut } from '@ocikit/oci-image/cli';
 import { commandHelp, parseArgs, programHelp } from './cli/args.js';
 import { COMMANDS } from './cli/specs.js';
 import { runCommand } from './cli/dispatch.js';
@@ -12,20 +12,20 @@ import { runCommand } from './cli/dispatch.js';
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(programHelp(COMMANDS));
+    writeOut(programHelp(COMMANDS));
     if (name === undefined) process.exitCode = 2;
     return;
   }
   if (name === '--version') {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${version}\n`);
+    writeOut(`${version}\n`);
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
   const args = parseArgs(command, rest);
   if (args.options.help) {
-    process.stdout.write(commandHelp(command));
+    writeOut(commandHelp(command));
     return;
   }
   await runCommand(command.name, args, process.env);
@@ -33,11 +33,8 @@ async function main(argv: string[]): Promise<void> {
 
 const isBrokenPipe = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'EPIPE' || ((error as { cause?: unknown })?.cause as NodeJS.ErrnoException)?.code === 'EPIPE';
 
-// A reader that stops early (`| head`) is not an error: stop quietly, as cat does.
-process.stdout.on('error', (error) => {
-  if (isBrokenPipe(error)) process.exit(0);
-  throw error;
-});
+// A reader that stops early (`| head`) is not an error: stop quietly, as cat does
+// (writeOut does so for printed output, this catch for streamed file contents).
 
 const argv = process.argv.slice(2);
 main(argv).catch((thrown: unknown) => {

@@ -2,7 +2,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '@ocikit/oci-image';
-import { ociImage, tempDir, testImage, writeToLayout } from './support.js';
+import { OCI_IMAGE_BIN, ociImage, tempDir, testImage, writeToLayout } from './support.js';
+import { spawnSync } from 'node:child_process';
 
 /** Each bad input gives one line on stderr with a stable code, and a non-zero exit. */
 function expectOneLineError(result: { status: number | null; stderr: string; stdout: string }, code: RegExp, status = 1) {
@@ -96,5 +97,19 @@ describe('oci-image CLI on bad input', async () => {
     expect(names).not.toContain(layer.digest.slice(7));
     expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
     expect(JSON.parse(await readFile(join(dest, 'index.json'), 'utf8')).manifests).toEqual([]);
+  });
+});
+
+describe('oci-image CLI writing into a pipe whose reader is gone', () => {
+  it('stops quietly with status 0, as cat does, for printed and raw output', async () => {
+    const dir = await tempDir();
+    await writeToLayout(await testImage([{ 'a.txt': 'a' }]), join(dir, 'layout'), 'v1');
+    // The reader (`true`) has exited long before Node has started and writes.
+    for (const args of [['manifest', `oci:${join(dir, 'layout')}:v1`], ['ls', join(dir, 'layout')]]) {
+      const line = `node ${JSON.stringify(OCI_IMAGE_BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')} 2>${JSON.stringify(join(dir, 'err'))} | true; echo \${PIPESTATUS[0]}`;
+      const result = spawnSync('bash', ['-c', line], { encoding: 'utf8' });
+      expect(result.stdout.trim(), args[0]).toBe('0');
+      expect(await readFile(join(dir, 'err'), 'utf8'), args[0]).toBe('');
+    }
   });
 });

@@ -1,13 +1,9 @@
-import { printJson, printLine } from '@ocikit/oci-image/cli';
+import { printJson, printLine, writeOut } from '@ocikit/oci-image/cli';
 import type { ImageSource } from '@ocikit/oci-image';
 import { inspectImage, type InspectOptions } from '../inspect.js';
 import { openSource, readOpened, selectImage } from '../open.js';
 import { renderTemplate } from '../template.js';
 import type { CommandContext } from './dispatch.js';
-
-function write(bytes: Buffer | string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
-}
 
 /** skopeo's Name and RepoTags for registry references: the repository and its tags (one more request, made in parallel). */
 async function registryFields(source: ImageSource, signal: AbortSignal, tags: boolean): Promise<InspectOptions> {
@@ -27,10 +23,10 @@ export async function run(ctx: CommandContext): Promise<void> {
   fields?.catch(() => {});
   const opened = await readOpened(input, source);
   try {
-    if (raw && !config) return await write(await opened.artifact.rawManifest());
+    if (raw && !config) return writeOut(await opened.artifact.rawManifest());
     const image = await selectImage(opened.artifact, ctx.open.platform);
     if (config) {
-      return raw ? await write(await image.rawConfig()) : printJson(await image.config());
+      return raw ? writeOut(await image.rawConfig()) : printJson(await image.config());
     }
     const [extra] = await Promise.all([fields ?? {}, image.manifest(), image.config()]);
     const full = await inspectImage(image, { ...extra, digest: await opened.artifact.digest() });

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { writeSync } from 'node:fs';
 import type { ArchiveStdio } from '../transports/oci-archive.js';
 import { asOciError, OciError } from '../errors.js';
 
@@ -79,7 +80,6 @@ async function runWithYargs(spec: CliSpec, argv: string[]): Promise<void> {
   await parser.parseAsync();
 }
 
-/** Write a line (or JSON) to stdout. */
 /**
  * stdin and stdout for `oci-archive:-`, taken only when an archive reference
  * uses them: touching process.stdin costs 5 to 7 ms of start-up.
@@ -95,12 +95,38 @@ export function processStdio(): ArchiveStdio {
   };
 }
 
+/**
+ * Write to standard output. Straight to fd 1 first: making process.stdout
+ * costs 2-3 ms of start-up (a pipe loads net), and on Linux its writes are
+ * synchronous anyway, so order with earlier stream writes is kept. Whatever
+ * fd 1 does not take at once (a full non-blocking pipe, EPIPE, a partial
+ * write) goes through process.stdout. A reader that went away (`| head`)
+ * is not an error: the command stops quietly, as cat does.
+ */
+export function writeOut(data: string | Buffer): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    if (process.stdout.listenerCount('error') === 0) {
+      process.stdout.on('error', (late: NodeJS.ErrnoException) => {
+        if (late.code === 'EPIPE') process.exit(0);
+        throw late;
+      });
+    }
+    process.stdout.write(bytes.subarray(written));
+  }
+}
+
+/** Write a line (or JSON) to stdout. */
 export function printLine(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  writeOut(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export type OutputFormat = 'text' | 'json';

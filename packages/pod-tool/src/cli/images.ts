@@ -1,4 +1,5 @@
 import type { Transport } from '@ocikit/oci-image';
+import { processStdio } from '@ocikit/oci-image/cli';
 import type { CreateContainerOptions } from '../containers/create.js';
 
 type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest' | 'storage'>;
@@ -14,7 +15,7 @@ export async function storeFromArgs(argv: Record<string, unknown>) {
 /** Local transports, plus docker:// when the reference names a registry (loading that client costs start-up time). */
 export async function otherTransports(reference: string): Promise<Transport<any>[]> {
   const { localTransportsWith } = await import('@ocikit/oci-image/local-transports');
-  const local = localTransportsWith({ stdin: process.stdin, stdout: process.stdout });
+  const local = localTransportsWith(processStdio());
   const host = reference.startsWith('docker://') ? 'docker' : reference.includes('/') ? (reference.split('/')[0] ?? '') : '';
   if (host !== 'docker' && !host.includes('.') && !host.includes(':') && host !== 'localhost') return local;
   const { dockerTransport } = await import('@ocikit/registry-client');

@@ -1,4 +1,5 @@
 import { localTransportsWith, parseReference, type Transport } from '@ocikit/oci-image';
+import { processStdio } from '@ocikit/oci-image/cli';
 import { resolveImage } from '../images.js';
 import type { DriverName } from '../paths.js';
 import { createFromSource, pullImage } from '../pull.js';
@@ -8,7 +9,7 @@ import { storageTransport } from '../transport.js';
 
 /** Transports a command line may name: the local ones of oci-image plus storage: for this store. */
 export function transportsFor(store: Store): Transport<any>[] {
-  return [...localTransportsWith({ stdin: process.stdin, stdout: process.stdout }), storageTransport({ root: store.root, runroot: store.runroot, driver: store.driver })];
+  return [...localTransportsWith(processStdio()), storageTransport({ root: store.root, runroot: store.runroot, driver: store.driver })];
 }
 
 /** Does this text name another transport (oci:DIR:TAG ...) rather than an image of the store? */

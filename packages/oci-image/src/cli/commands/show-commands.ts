@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { printJson, type OutputFormat } from '../run.js';
+import { printJson, writeOut, type OutputFormat } from '../run.js';
 
 const platformOption = { platform: { type: 'string', describe: 'pick the image for os/arch[/variant] from an index' } } as const;
 
@@ -10,12 +10,12 @@ export const manifestCommand: CommandModule<object, { reference: string; platfor
   handler: async ({ reference, platform }) => {
     const { openReference, withImage } = await import('../refs.js');
     if (platform) {
-      await withImage(reference, platform, async (image) => void process.stdout.write(await image.rawManifest()));
+      await withImage(reference, platform, async (image) => writeOut(await image.rawManifest()));
       return;
     }
     const { artifact, source } = await openReference(reference);
     try {
-      process.stdout.write(await artifact.rawManifest());
+      writeOut(await artifact.rawManifest());
     } finally {
       await source.close();
     }
@@ -34,13 +34,13 @@ export const indexCommand: CommandModule<object, { reference: string }> = {
       const layout = new OciLayout(bare);
       await layout.check();
       const { readFile } = await import('node:fs/promises');
-      process.stdout.write(await readFile(`${bare}/index.json`));
+      writeOut(await readFile(`${bare}/index.json`));
       return;
     }
     const { artifact, source } = await openReference(reference);
     try {
       if (artifact.kind !== 'index') throw new UnsupportedMediaTypeError(await artifact.mediaType(), `(${reference} is an image, not an index)`);
-      process.stdout.write(await artifact.rawManifest());
+      writeOut(await artifact.rawManifest());
     } finally {
       await source.close();
     }
@@ -53,7 +53,7 @@ export const configShowCommand: CommandModule<object, { reference: string; platf
   builder: (y) => y.options(platformOption) as never,
   handler: async ({ reference, platform }) => {
     const { withImage } = await import('../refs.js');
-    await withImage(reference, platform, async (image) => void process.stdout.write(await image.rawConfig()));
+    await withImage(reference, platform, async (image) => writeOut(await image.rawConfig()));
   },
 };
 
@@ -113,8 +113,8 @@ export const validateCommand: CommandModule<object, { reference: string; format:
     }
     for (const w of report.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     if (format === 'json') printJson(report);
-    else if (report.ok) process.stdout.write(`${reference}: valid (${report.checked} documents and blobs checked)\n`);
-    else for (const p of report.problems) process.stdout.write(`${p}\n`);
+    else if (report.ok) writeOut(`${reference}: valid (${report.checked} documents and blobs checked)\n`);
+    else for (const p of report.problems) writeOut(`${p}\n`);
     if (!report.ok) {
       process.stderr.write(`oci-image: ERR_OCI_INVALID: ${reference} has ${report.problems.length} problem(s)\n`);
       process.exitCode = 1;

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { UsageError } from '@ocikit/oci-image/cli';
+import { UsageError, writeOut } from '@ocikit/oci-image/cli';
 import { registryOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 async function dockerRef(text: string) {
@@ -46,7 +46,7 @@ export function manifestCommand(options: RegistryCommandsOptions): CommandModule
         const manifest = await source.getManifest();
         await source.close();
         if (argv.digest) printLine(manifest.digest);
-        else process.stdout.write(manifest.bytes);
+        else writeOut(manifest.bytes);
       } finally {
         docker.close();
       }
