@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localTransports, readAll } from '@ocikit/oci-image';
@@ -19,8 +18,7 @@ import {
   type NodeFetchOptions,
 } from '@ocikit/registry-client';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
-import { makeTestImage, type TestImage } from './support/images.js';
+import { useProxiedRegistry } from './support/proxied-registry.js';
 
 /**
  * The HttpFetch contract, run against both implementations: node:http (the
@@ -35,21 +33,7 @@ const implementations: Array<[string, (options?: NodeFetchOptions) => HttpFetch 
 const BLOB = /\/blobs\/sha256:/;
 const UPLOAD = /\/blobs\/uploads\//;
 
-let registry: RunningRegistry;
-let proxy: FaultProxy;
-let work: string;
-let image: TestImage;
-beforeAll(async () => {
-  registry = await startRegistry({ auth: 'basic' });
-  proxy = await startFaultProxy(registry.url);
-  work = mkdtempSync(join(tmpdir(), 'ocikit-rc-http-'));
-  image = await makeTestImage(join(work, 'src'), 'v1', { layers: 2, layerSize: 1_200_000 });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await registry?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const env = useProxiedRegistry('basic', { layers: 2, layerSize: 1_200_000 });
 
 describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
   let fetch: HttpFetch & { close(): void };
@@ -57,17 +41,17 @@ describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
   const transports = () => [...localTransports, docker];
   const repo = (what: string) => `contract/${name.replace(/\W/g, '')}-${what}`;
   const push = (to: string) =>
-    copyImage(`oci:${join(work, 'src')}:v1`, `docker://${proxy.host}/${to}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
+    copyImage(`oci:${join(env.work, 'src')}:v1`, `docker://${env.proxy.host}/${to}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
   const pull = (from: string, dir: string) =>
-    copyImage(`docker://${proxy.host}/${from}:v1`, `oci:${join(work, name.replace(/\W/g, ''), dir)}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
+    copyImage(`docker://${env.proxy.host}/${from}:v1`, `oci:${join(env.work, name.replace(/\W/g, ''), dir)}:v1`, { sourceTransports: transports(), destinationTransports: transports() });
 
   beforeEach(() => {
     docker?.close();
     fetch = makeFetch();
-    docker = dockerTransport({ fetch, creds: `${registry.username}:${registry.password}`, retry: { baseDelayMs: 20 } });
-    proxy.rules.length = 0;
-    proxy.log.length = 0;
-    proxy.seen.length = 0;
+    docker = dockerTransport({ fetch, creds: `${env.registry.username}:${env.registry.password}`, retry: { baseDelayMs: 20 } });
+    env.proxy.rules.length = 0;
+    env.proxy.log.length = 0;
+    env.proxy.seen.length = 0;
   });
   afterAll(() => {
     docker?.close();
@@ -76,15 +60,15 @@ describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
 
   it('pushes to and pulls from the real registry with every digest kept', async () => {
     const pushed = await push(repo('rt'));
-    expect(pushed.digest).toBe(image.manifest.digest);
+    expect(pushed.digest).toBe(env.image.manifest.digest);
     expect(pushed.blobsCopied).toBe(3);
     // The top manifest goes up once, under its tag, at commit.
-    expect(proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path)).toEqual([`/v2/${repo('rt')}/manifests/v1`]);
+    expect(env.proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path)).toEqual([`/v2/${repo('rt')}/manifests/v1`]);
     const pulled = await pull(repo('rt'), 'rt');
-    expect(pulled.digest).toBe(image.manifest.digest);
-    const names = readdirSync(join(work, name.replace(/\W/g, ''), 'rt', 'blobs', 'sha256')).sort();
-    expect(names).toEqual([image.manifest.digest, image.config.digest, ...image.layers.map((l) => l.digest)].map((d) => d.slice(7)).sort());
-    expect(proxy.seen.every((r) => !r.headers['accept-encoding'])).toBe(true);
+    expect(pulled.digest).toBe(env.image.manifest.digest);
+    const names = readdirSync(join(env.work, name.replace(/\W/g, ''), 'rt', 'blobs', 'sha256')).sort();
+    expect(names).toEqual([env.image.manifest.digest, env.image.config.digest, ...env.image.layers.map((l) => l.digest)].map((d) => d.slice(7)).sort());
+    expect(env.proxy.seen.every((r) => !r.headers['accept-encoding'])).toBe(true);
   });
 
   it('follows a redirect to another host without the Authorization header', async () => {
@@ -92,47 +76,47 @@ describe.each(implementations)('HttpFetch contract: %s', (name, makeFetch) => {
     const seen: Array<string | undefined> = [];
     const cdn: Server = createServer((req, res) => {
       seen.push(req.headers.authorization);
-      const auth = `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`;
-      request(`${registry.url}${req.url}`, { headers: { authorization: auth } }, (up) => {
+      const auth = `Basic ${Buffer.from(`${env.registry.username}:${env.registry.password}`).toString('base64')}`;
+      request(`${env.registry.url}${req.url}`, { headers: { authorization: auth } }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       }).end();
     });
     await new Promise<void>((r) => cdn.listen(0, '127.0.0.1', r));
     const port = (cdn.address() as AddressInfo).port;
-    proxy.rules.push({ method: 'GET', path: BLOB, times: 3, action: { kind: 'redirect', to: (req) => `http://localhost:${port}${req.url}` } });
+    env.proxy.rules.push({ method: 'GET', path: BLOB, times: 3, action: { kind: 'redirect', to: (req) => `http://localhost:${port}${req.url}` } });
     try {
-      expect((await pull(repo('redirect'), 'redirect')).digest).toBe(image.manifest.digest);
+      expect((await pull(repo('redirect'), 'redirect')).digest).toBe(env.image.manifest.digest);
     } finally {
       await new Promise<void>((r) => cdn.close(() => r()));
     }
     expect(seen).toHaveLength(3);
     expect(seen.every((h) => h === undefined)).toBe(true);
-    expect(proxy.seen.filter((r) => BLOB.test(r.path)).every((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
+    expect(env.proxy.seen.filter((r) => BLOB.test(r.path)).every((r) => r.headers.authorization?.startsWith('Basic '))).toBe(true);
   });
 
   it('resumes a blob dropped mid-body with a Range request, verified', async () => {
     await push(repo('range'));
-    const layer = image.layers[0]!;
-    proxy.rules.push({ method: 'GET', path: new RegExp(layer.digest.slice(7)), times: 1, action: { kind: 'drop-mid-body' } });
-    const client = await docker.client(proxy.host);
+    const layer = env.image.layers[0]!;
+    env.proxy.rules.push({ method: 'GET', path: new RegExp(layer.digest.slice(7)), times: 1, action: { kind: 'drop-mid-body' } });
+    const client = await docker.client(env.proxy.host);
     const bytes = await readAll(downloadBlob(client, repo('range'), layer, { retry: { baseDelayMs: 20 } }));
     expect(bytes.length).toBe(layer.size);
-    expect(readFileSync(join(work, 'src', 'blobs', 'sha256', layer.digest.slice(7))).equals(bytes)).toBe(true);
-    const gets = proxy.seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer.digest));
+    expect(readFileSync(join(env.work, 'src', 'blobs', 'sha256', layer.digest.slice(7))).equals(bytes)).toBe(true);
+    const gets = env.proxy.seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer.digest));
     expect(gets).toHaveLength(2);
     expect(gets[0]!.headers.range).toBeUndefined();
     expect(gets[1]!.headers.range).toBe(`bytes=${Math.floor(layer.size / 2)}-`);
   });
 
   it('retries a small body cut mid-way and an upload dropped mid-blob', async () => {
-    proxy.rules.push({ method: 'PUT', path: UPLOAD, times: 1, action: { kind: 'drop-mid-upload' } });
-    expect((await push(repo('drops'))).digest).toBe(image.manifest.digest);
-    expect(proxy.log).toEqual([expect.stringMatching(/^PUT .* -> drop-mid-upload/)]);
-    proxy.rules.push({ method: 'GET', path: /\/manifests\//, times: 1, action: { kind: 'drop-mid-body' } });
-    const raw = await getManifest(await docker.client(proxy.host), repo('drops'), 'v1');
-    expect(raw.digest).toBe(image.manifest.digest);
-    expect(proxy.log.at(-1)).toMatch(/manifests\/v1 -> drop-mid-body/);
+    env.proxy.rules.push({ method: 'PUT', path: UPLOAD, times: 1, action: { kind: 'drop-mid-upload' } });
+    expect((await push(repo('drops'))).digest).toBe(env.image.manifest.digest);
+    expect(env.proxy.log).toEqual([expect.stringMatching(/^PUT .* -> drop-mid-upload/)]);
+    env.proxy.rules.push({ method: 'GET', path: /\/manifests\//, times: 1, action: { kind: 'drop-mid-body' } });
+    const raw = await getManifest(await docker.client(env.proxy.host), repo('drops'), 'v1');
+    expect(raw.digest).toBe(env.image.manifest.digest);
+    expect(env.proxy.log.at(-1)).toMatch(/manifests\/v1 -> drop-mid-body/);
   });
 
   it('reports a socket dropped mid-body as a retryable network error, and honours AbortSignal', async () => {
@@ -173,7 +157,7 @@ describe('nodeHttp start-up', () => {
     const script = `
       const { nodeHttp } = await import(${JSON.stringify(new URL('../dist/node-http.js', import.meta.url).href)});
       const fetch = nodeHttp();
-      const response = await fetch({ method: 'GET', url: ${JSON.stringify(`${registry.url}/v2/`)} });
+      const response = await fetch({ method: 'GET', url: ${JSON.stringify(`${env.registry.url}/v2/`)} });
       response.body.resume();
       const loaded = ['https', 'tls', 'zlib'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m));
       fetch.close();

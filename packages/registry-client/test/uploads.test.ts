@@ -1,33 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localTransports } from '@ocikit/oci-image';
 import { copyImage, dockerTransport, getManifest } from '@ocikit/registry-client';
-import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
-import { makeTestImage, type TestImage } from './support/images.js';
+import { useProxiedRegistry } from './support/proxied-registry.js';
 
 describe('chunked uploads against the real registry', () => {
-  let registry: RunningRegistry;
-  let proxy: FaultProxy;
-  let work: string;
-  let image: TestImage;
-  beforeAll(async () => {
-    registry = await startRegistry({ auth: 'token' });
-    proxy = await startFaultProxy(registry.url);
-    work = mkdtempSync(join(tmpdir(), 'ocikit-rc-up-'));
-    image = await makeTestImage(join(work, 'src'), 'v1', { layers: 1, layerSize: 700_000 });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const env = useProxiedRegistry('token', { layers: 1, layerSize: 700_000 });
 
   it('uploads in PATCH chunks no smaller than OCI-Chunk-Min-Length, with a relative Location', async () => {
     const minimum = 300_000;
-    proxy.rules.push({
+    env.proxy.rules.push({
       method: 'POST',
       path: /\/blobs\/uploads\/$/,
       times: 10,
@@ -36,20 +18,20 @@ describe('chunked uploads against the real registry', () => {
         headers: (h) => ({ ...h, 'oci-chunk-min-length': String(minimum), location: new URL(String(h.location), 'http://x').pathname + new URL(String(h.location), 'http://x').search }),
       },
     });
-    proxy.rules.push({ method: 'PATCH', path: /\/blobs\/uploads\//, times: 100, action: { kind: 'rewrite', headers: (h) => h } });
-    const docker = dockerTransport({ creds: `${registry.username}:${registry.password}`, chunkSize: 100_000 });
+    env.proxy.rules.push({ method: 'PATCH', path: /\/blobs\/uploads\//, times: 100, action: { kind: 'rewrite', headers: (h) => h } });
+    const docker = dockerTransport({ creds: `${env.registry.username}:${env.registry.password}`, chunkSize: 100_000 });
     const transports = [...localTransports, docker];
-    const result = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${proxy.host}/up/chunked:v1`, { sourceTransports: transports, destinationTransports: transports });
-    expect(result.digest).toBe(image.manifest.digest);
-    const raw = await getManifest(await docker.client(proxy.host), 'up/chunked', 'v1');
-    expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
+    const result = await copyImage(`oci:${join(env.work, 'src')}:v1`, `docker://${env.proxy.host}/up/chunked:v1`, { sourceTransports: transports, destinationTransports: transports });
+    expect(result.digest).toBe(env.image.manifest.digest);
+    const raw = await getManifest(await docker.client(env.proxy.host), 'up/chunked', 'v1');
+    expect(raw.bytes.equals(env.image.manifestBytes)).toBe(true);
     docker.close();
-    const layerSize = image.layers[0]!.size;
+    const layerSize = env.image.layers[0]!.size;
     expect(layerSize).toBeGreaterThan(2 * minimum);
-    expect(proxy.log.filter((l) => l.startsWith('POST'))).toHaveLength(2);
-    const patches = proxy.log.filter((l) => l.startsWith('PATCH')).map((l) => Number(/\((\d+) bytes\)/.exec(l)?.[1]));
+    expect(env.proxy.log.filter((l) => l.startsWith('POST'))).toHaveLength(2);
+    const patches = env.proxy.log.filter((l) => l.startsWith('PATCH')).map((l) => Number(/\((\d+) bytes\)/.exec(l)?.[1]));
     // The config is one short chunk; the layer goes in chunks of the minimum, then the rest.
-    expect(patches.reduce((a, b) => a + b, 0)).toBe(layerSize + image.config.size);
+    expect(patches.reduce((a, b) => a + b, 0)).toBe(layerSize + env.image.config.size);
     expect(patches.filter((n) => n === minimum)).toHaveLength(Math.floor(layerSize / minimum));
     expect(patches.every((n) => n <= minimum)).toBe(true);
   });
