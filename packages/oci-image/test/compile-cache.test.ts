@@ -19,13 +19,18 @@ process.stdout.write(require(${JSON.stringify(join(root, 'm.cjs'))})());`;
 
 const entries = (cache: string) => readdirSync(join(cache, `${process.version}-${process.arch}`));
 
+/** A folder of code to cache (holding m.cjs with `source`) and an empty cache folder. */
+async function fixture(source: string): Promise<{ root: string; cache: string }> {
+  const dir = await tempDir();
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  writeFileSync(join(root, 'm.cjs'), source);
+  return { root, cache: join(dir, 'cache') };
+}
+
 describe('compile cache', () => {
   it('stores code once per content and never serves code of a changed file of the same length', async () => {
-    const dir = await tempDir();
-    const root = join(dir, 'root');
-    const cache = join(dir, 'cache');
-    mkdirSync(root);
-    writeFileSync(join(root, 'm.cjs'), "module.exports = () => 'first';");
+    const { root, cache } = await fixture("module.exports = () => 'first';");
     expect(runWithCache(root, cache)).toBe('first');
     expect(entries(cache)).toHaveLength(1);
     expect(runWithCache(root, cache)).toBe('first');
@@ -37,11 +42,7 @@ describe('compile cache', () => {
   });
 
   it('compiles as usual when a cache entry is garbage', async () => {
-    const dir = await tempDir();
-    const root = join(dir, 'root');
-    const cache = join(dir, 'cache');
-    mkdirSync(root);
-    writeFileSync(join(root, 'm.cjs'), "module.exports = () => require('node:path').basename(__filename);");
+    const { root, cache } = await fixture("module.exports = () => require('node:path').basename(__filename);");
     expect(runWithCache(root, cache)).toBe('m.cjs');
     const [entry] = entries(cache);
     writeFileSync(join(cache, `${process.version}-${process.arch}`, entry!), 'not V8 code');
