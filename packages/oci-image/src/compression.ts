@@ -1,4 +1,3 @@
-import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { PassThrough, pipeline, Readable, type Transform } from 'node:stream';
 import { OciError } from './errors.js';
 import type { Compression } from './media-types.js';
@@ -26,6 +25,11 @@ export interface ZstdModule {
 }
 
 let zstdModule: Promise<ZstdModule> | undefined;
+
+/** node:zlib too is loaded on first use: most commands never (de)compress, and it costs start-up. */
+function loadZlib(): Promise<typeof import('node:zlib')> {
+  return import('node:zlib');
+}
 
 /** zstd-napi is a native addon: load it only when a zstd layer shows up. */
 export function loadZstd(): Promise<ZstdModule> {
@@ -81,7 +85,7 @@ export async function decompressStream(input: Readable, declared: Compression): 
     throw new CompressionMismatchError(declared, found);
   }
   if (found === 'none') return source;
-  const decoder = found === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new (await loadZstd()).DecompressStream();
+  const decoder = found === 'gzip' ? (await loadZlib()).createGunzip({ chunkSize: 256 * 1024 }) : new (await loadZstd()).DecompressStream();
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   // Registered before pipeline's own handler, so readers see the wrapped error, not zlib's.
   decoder.once('error', (error: Error) => out.destroy(wrapDecodeError(error, found)));
@@ -103,7 +107,8 @@ export interface CompressOptions {
 /** A compressing transform for a compression kind. */
 export async function compressor(compression: Compression, options: CompressOptions = {}): Promise<Transform> {
   if (compression === 'gzip') {
-    return createGzip({ level: options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION, chunkSize: 256 * 1024 });
+    const zlib = await loadZlib();
+    return zlib.createGzip({ level: options.level ?? zlib.constants.Z_DEFAULT_COMPRESSION, chunkSize: 256 * 1024 });
   }
   if (compression === 'zstd') {
     const zstd = await loadZstd();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@ocikit/oci-image';
+import { writeFileAtomic, type Descriptor } from '@ocikit/oci-image';
 import { copyTree, ensureLayers, layerExists, type LayerRecord } from './layers.js';
 import { hexOf } from './chain.js';
 import { AmbiguousIdError, ContainerNotKnownError, NameInUseError } from './errors.js';
@@ -37,6 +37,8 @@ export interface CreateContainerOptions {
    * After a power loss that lost the record, `check --repair` removes the dir.
    */
   volatile?: boolean;
+  /** The image's descriptor when the caller has just resolved imageRef (saves reading the index again). */
+  descriptor?: Descriptor;
 }
 
 export const CONTAINERS_LOCK = 'containers';
@@ -74,7 +76,7 @@ export const containerDirs = {
 async function createOnce(store: Store, imageRef: string, options: CreateContainerOptions = {}): Promise<ContainerRecord> {
   const driver = options.driver ?? store.driver;
   return withInflight(store, `create ${imageRef}`, async () => {
-    const { descriptor } = await resolveImage(store, imageRef);
+    const descriptor = options.descriptor ?? (await resolveImage(store, imageRef)).descriptor;
     const image = await openStoreImage(store, descriptor);
     const ensureOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onUnpacked ? { onUnpacked: options.onUnpacked } : {}) };
     const layers = await ensureLayers(store, driver, image, ensureOptions);

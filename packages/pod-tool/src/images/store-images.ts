@@ -69,7 +69,7 @@ export async function prepareRootfs(store: Store, image: string, digest: string,
   // The config is read while the container is made (independent; neither waits for the other's disk).
   const [config, created] = await Promise.allSettled([
     openStoreImage(store, descriptor).then((opened) => opened.config()),
-    createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}`, ...(options.throwaway ? { volatile: true } : {}) }),
+    createStorageContainer(store, digest, { name: `oci-pod-${randomBytes(6).toString('hex')}`, descriptor, ...(options.throwaway ? { volatile: true } : {}) }),
   ]);
   if (created.status === 'rejected') throw created.reason;
   const record = created.value;
