@@ -52,8 +52,16 @@ export async function runAttached(context: PodContext, record: ContainerRecord, 
   const started = (await readPid(context.paths, record.id)) !== undefined;
   // Someone may have removed the container (rm -f) while it ran: then there is nothing to record.
   const removed = !existsSync(context.paths.dir(record.id));
-  if (started && !removed) await writeExit(context.paths, record.id, code);
-  if (record.autoRemove && !removed) await removeContainer(context, record, { force: true });
+  if (record.autoRemove && started && !removed) {
+    // --rm: the code is known and the record goes; an exit record is written only if removing fails.
+    await removeContainer(context, record, { force: true, exited: true }).catch(async (error: unknown) => {
+      await writeExit(context.paths, record.id, code).catch(() => undefined);
+      throw error;
+    });
+  } else {
+    if (started && !removed) await writeExit(context.paths, record.id, code);
+    if (record.autoRemove && !removed) await removeContainer(context, record, { force: true });
+  }
   if (!started) {
     throw new RuntimeError(runtime.name, `could not start container ${record.name} (exit ${code})`, code, { hint: 'see the runtime error above' });
   }
@@ -145,8 +153,9 @@ export async function stopContainer(context: PodContext, record: ContainerRecord
 }
 
 /** Remove a container: runtime state, network namespace, rootfs hold and our record. */
-export async function removeContainer(context: PodContext, record: ContainerRecord, options: { force?: boolean } = {}): Promise<void> {
-  const state = await containerState(context, record);
+export async function removeContainer(context: PodContext, record: ContainerRecord, options: { force?: boolean; exited?: boolean } = {}): Promise<void> {
+  // `exited`: the caller saw the runtime end (a foreground run), no need to ask again.
+  const state: ContainerState = options.exited ? { status: 'exited' } : await containerState(context, record);
   const runtime = await resolveRuntime(context, record.runtime);
   if (state.status === 'running' || state.status === 'paused') {
     if (!options.force) throw new PodError('ERR_POD_CONTAINER_RUNNING', `container ${record.name} is running`, { hint: 'stop it first or use rm -f' });
