@@ -64,7 +64,7 @@ export function enableCompileCache(options: CompileCacheOptions): void {
         writeFileSync(temp, script.createCachedData());
         renameSync(temp, file);
       }
-      trim(directory, options.maxEntries ?? 200);
+      trim(directory, options.maxEntries ?? 1000);
     } catch {
       // A read-only or full disk only costs the next start its speed.
     }
