@@ -14,6 +14,7 @@ export { schemaProblems, parseAndValidate } from './schema/validate.js';
 export type { SchemaKind } from './schema/schemas.js';
 export { OciLayout, withRef, serialiseIndex, INDEX_FILE, LAYOUT_FILE } from './layout/layout.js';
 export { writeFileAtomic, streamToFileAtomic, tempPathBeside, syncDir, TEMP_PREFIX } from './layout/atomic-file.js';
+export { removeTree } from './layout/remove-tree.js';
 export { withDirLock } from './layout/lock.js';
 export { ociTransport, parseOciReference, resolveInLayout, OciLayoutSource, OciLayoutDestination, type OciReference } from './transports/oci.js';
 export * from './layers/index.js';

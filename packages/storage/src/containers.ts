@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, type Descriptor } from '@ocikit/oci-image';
+import { removeTree, writeFileAtomic, type Descriptor } from '@ocikit/oci-image';
 import { copyTree, ensureLayers, layerExists, type LayerRecord } from './layers.js';
 import { hexOf } from './chain.js';
 import { AmbiguousIdError, ContainerNotKnownError, NameInUseError } from './errors.js';
@@ -168,5 +168,5 @@ export async function deleteContainerFiles(store: Store, id: string): Promise<vo
       if (error.code !== 'ENOENT') throw error;
     });
   });
-  await rm(trash, { recursive: true, force: true });
+  await removeTree(trash);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTree } from '@ocikit/oci-image';
 import { writeStateFile } from '../state-file.js';
 import { ContainerNotFoundError, PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';
@@ -159,7 +160,7 @@ export async function readPid(paths: ContainerPaths, id: string): Promise<number
 
 /** Forget the container: its state dir and its name. */
 export async function removeRecord(paths: ContainerPaths, record: ContainerRecord): Promise<void> {
-  await rm(paths.dir(record.id), { recursive: true, force: true });
+  await removeTree(paths.dir(record.id));
   const target = await readlink(paths.name(record.name)).catch(() => undefined);
   if (target === record.id) await unlink(paths.name(record.name)).catch(() => undefined);
 }
