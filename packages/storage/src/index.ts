@@ -6,7 +6,7 @@ export { normaliseImageName, candidateNames } from './names.js';
 export { listImages, resolveImage, openStoreImage, tagImage, removeImage, shortId, type ImageRecord, type ResolvedImage, type RemoveImageOptions } from './images.js';
 export { ensureLayers, listLayers, imageChain, type LayerRecord, type LayerListing, type EnsureOptions } from './layers.js';
 export { createContainer, listContainers, findContainer, containersOfImage, type ContainerRecord, type CreateContainerOptions } from './containers.js';
-export { mountContainer, unmountContainer, readMountRecord, mountPointOf, type MountOptions, type MountRecord, type UnmountOptions } from './mounts.js';
+export { mountContainer, unmountContainer, readMountRecord, mountPointOf, overlayRootOf, type MountOptions, type MountRecord, type OverlayRoot, type UnmountOptions } from './mounts.js';
 export { removeContainer, type RemoveContainerOptions } from './remove.js';
 export { containerChanges, type Change as ContainerChange, type ChangeKind, type ContainerChanges } from './changes.js';
 export { containerLayer, type ContainerLayerOptions } from './layer-writer.js';

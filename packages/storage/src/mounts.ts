@@ -4,7 +4,7 @@ import { overlayLowerDirs } from './layers.js';
 import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
 import { ContainerMountedError } from './errors.js';
 import { withLock } from './lock.js';
-import { isMounted, mountOverlay, unmount } from './overlay.js';
+import { isMounted, mountOverlay, overlayOptions, unmount } from './overlay.js';
 import { writeRunState } from './run-state.js';
 import type { Store } from './store.js';
 
@@ -74,6 +74,32 @@ async function overlaySpec(store: Store, c: ContainerRecord, target: string) {
   // overlayfs needs a lower dir; an image without layers gets an empty one.
   if (lower.length === 0) lower.push(join(dir, containerDirs.empty));
   return { lower, layersDir, upper: join(dir, containerDirs.upper), work: join(dir, containerDirs.work), target };
+}
+
+/** An overlay a runtime mounts itself, as the container's `/`: nothing is mounted on the host. */
+export interface OverlayRoot {
+  /** The empty dir to give the runtime as root.path (the container's merged dir, never mounted here). */
+  target: string;
+  /** overlay mount options, lower dirs absolute. */
+  options: string[];
+  /** The upper dir, then the lower dirs top-most first: the layers the merged view is made of. */
+  layers: string[];
+}
+
+/**
+ * The overlay of a container as a runtime would mount it for itself (runc
+ * takes an overlay mount on `/` in config.json): no host mount, so nothing
+ * to unmount or to leak when the container ends. Undefined when the driver
+ * is not overlay or the options would not fit a page.
+ */
+export async function overlayRootOf(store: Store, idOrName: string, options: { volatile?: boolean } = {}): Promise<OverlayRoot | undefined> {
+  const c = await findContainer(store, idOrName);
+  if (c.driver !== 'overlay') return undefined;
+  const spec = await overlaySpec(store, c, mountPointOf(store, c));
+  const lower = spec.lower.map((dir) => (dir.startsWith('/') ? dir : join(spec.layersDir, dir)));
+  const mountOptions = overlayOptions({ ...spec, lower, ...(options.volatile ? { volatile: true } : {}) });
+  if (mountOptions.join(',').length > 3500) return undefined;
+  return { target: spec.target, options: mountOptions, layers: [spec.upper, ...lower] };
 }
 
 export interface UnmountOptions {

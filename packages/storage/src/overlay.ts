@@ -65,6 +65,19 @@ export interface OverlayMount {
   volatile?: boolean;
 }
 
+/** The overlay mount options of a spec (lower dirs as given: relative to layersDir, or absolute). */
+export function overlayOptions(spec: Omit<OverlayMount, 'target' | 'layersDir'>): string[] {
+  const writable = spec.upper !== undefined && spec.work !== undefined && !spec.readOnly;
+  return [
+    `lowerdir=${spec.lower.join(':')}`,
+    ...(writable ? [`upperdir=${spec.upper}`, `workdir=${spec.work}`] : ['ro']),
+    ...(writable && spec.volatile ? ['volatile'] : []),
+    'redirect_dir=off',
+    'index=off',
+    'metacopy=off',
+  ];
+}
+
 /**
  * Mount an overlay with mount(8). Lower dirs are given relative to the layers
  * folder (mount runs there) so that more layers fit in one page of options.
@@ -72,15 +85,7 @@ export interface OverlayMount {
  * whole files and plain whiteouts, which is what diff and commit read.
  */
 export async function mountOverlay(spec: OverlayMount): Promise<void> {
-  const writable = spec.upper !== undefined && spec.work !== undefined && !spec.readOnly;
-  const options = [
-    `lowerdir=${spec.lower.join(':')}`,
-    ...(writable ? [`upperdir=${spec.upper}`, `workdir=${spec.work}`] : ['ro']),
-    ...(writable && spec.volatile ? ['volatile'] : []),
-    'redirect_dir=off',
-    'index=off',
-    'metacopy=off',
-  ].join(',');
+  const options = overlayOptions(spec).join(',');
   if (options.length > 4000 || spec.lower.length > 500) throw new MountError(`too many layers to mount (${spec.lower.length})`, { hint: 'flatten the image' });
   try {
     // -n: no entry in mount(8)'s own table (utab), as containers/storage's direct mount(2) keeps none; 1-2 ms less.

@@ -2,7 +2,7 @@ import type { Transport } from '@ocikit/oci-image';
 import { processStdio } from '@ocikit/oci-image/cli';
 import type { CreateContainerOptions } from '../containers/create.js';
 
-type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest' | 'storage'>;
+type ImageSource = Pick<CreateContainerOptions, 'image' | 'rootfs' | 'rootfsSource' | 'imageConfig' | 'imageDigest' | 'storage' | 'rootOverlay'>;
 
 /** The image store the flags and environment name (as oci-storage finds it). */
 export async function storeFromArgs(argv: Record<string, unknown>) {
@@ -23,7 +23,7 @@ export async function otherTransports(reference: string): Promise<Transport<any>
 }
 
 /** The rootfs and config of an image from the store (copied in when missing). */
-export async function prepareImage(argv: Record<string, unknown>, image: string): Promise<ImageSource> {
+export async function prepareImage(argv: Record<string, unknown>, image: string, options: { runtimeMountsRoot?: boolean } = {}): Promise<ImageSource> {
   const { findStoredImage, prepareRootfs } = await import('../images/store-images.js');
   const store = await storeFromArgs(argv);
   const found = await findStoredImage(store, image);
@@ -32,7 +32,11 @@ export async function prepareImage(argv: Record<string, unknown>, image: string)
     const { pullIntoStore } = await import('../images/pull-image.js');
     digest = (await pullIntoStore(store, image, await otherTransports(image))).digest;
   }
-  const prepared = await prepareRootfs(store, image, digest, { throwaway: Boolean(argv.rm), ...(found ? { descriptor: found.descriptor } : {}) });
+  const prepared = await prepareRootfs(store, image, digest, {
+    throwaway: Boolean(argv.rm),
+    ...(options.runtimeMountsRoot ? { runtimeMountsRoot: true } : {}),
+    ...(found ? { descriptor: found.descriptor } : {}),
+  });
   return {
     image,
     imageDigest: prepared.imageDigest,
@@ -40,6 +44,7 @@ export async function prepareImage(argv: Record<string, unknown>, image: string)
     rootfs: prepared.rootfs,
     rootfsSource: 'storage',
     storage: { root: store.root, runroot: store.runroot, id: prepared.storageId },
+    ...(prepared.rootOverlay ? { rootOverlay: prepared.rootOverlay } : {}),
   };
 }
 

@@ -33,7 +33,7 @@ export default async function run(argv: Record<string, unknown>): Promise<void> 
     if (!(await stat(rootfs).catch(() => undefined))?.isDirectory()) throw new PodError('ERR_POD_NO_ROOTFS', `--rootfs: ${image} is not a directory`);
     source = { image: rootfs, rootfs, rootfsSource: 'dir' };
   } else {
-    source = await prepareImage(argv, image);
+    source = await prepareImage(argv, image, { runtimeMountsRoot: await runtimeMayMountRoot(argv, context, network) });
   }
 
   const options: CreateContainerOptions = {
@@ -114,6 +114,19 @@ export default async function run(argv: Record<string, unknown>): Promise<void> 
   });
   stopForwarding();
   process.exitCode = code;
+}
+
+/**
+ * A foreground --rm run whose only mount points are the runtime's own (no
+ * volumes, binds, init, pod, host files or read-only root) may have runc
+ * mount the rootfs overlay itself: nothing is mounted on the host. crun
+ * cannot mount an overlay as `/`, so it gets a host mount as before.
+ */
+async function runtimeMayMountRoot(argv: Record<string, unknown>, context: ReturnType<typeof contextFromArgs>, network: string): Promise<boolean> {
+  const plain =
+    Boolean(argv.rm) && !argv.detach && network === 'none' && argv.pod === undefined && !argv.init && !argv['read-only'] && argv.user === undefined &&
+    strings(argv.volume).length === 0 && strings(argv.mount).length === 0;
+  return plain && (await resolveRuntime(context).then((runtime) => runtime.name === 'runc', () => false));
 }
 
 /** `--entrypoint '["/bin/sh","-c"]'` or `--entrypoint /bin/sh`; '' clears it. */

@@ -17,6 +17,8 @@ export interface CreateContainerOptions extends Omit<RunSpecOptions, 'user' | 'n
   imageConfig?: ImageConfig;
   rootfs: string;
   rootfsSource: 'dir' | 'storage';
+  /** The runtime mounts the rootfs overlay itself (see images/store-images.ts): its mount options. */
+  rootOverlay?: { options: string[] };
   storage?: { root: string; runroot: string; id: string };
   /** Config.User syntax: user, uid, user:group ... resolved in the rootfs. */
   user?: string;
@@ -78,14 +80,14 @@ export async function createContainer(context: PodContext, options: CreateContai
       network = { mode: 'path', path: attached.netnsPath };
     }
     const user = options.user ? await resolveUser(options.user, options.rootfs) : undefined;
-    const { user: _userSpec, storage: _storage, runArgs: _runArgs, ...rest } = options;
+    const { user: _userSpec, storage: _storage, runArgs: _runArgs, rootOverlay, ...rest } = options;
     const runOptions: RunSpecOptions = { ...rest, network, hardLimits, terminal: options.tty ?? false };
     if (user) runOptions.user = user;
     if (options.pod) runOptions.joinNamespaces = options.pod.namespaces;
     const spec = buildRunSpec(defaultSpec({ id, args: [], hardLimits }), imageSpec, imageEntrypoint, runOptions);
     spec.annotations = { ...spec.annotations, 'io.ocikit.container.name': record.name };
     record.command = spec.process!.args;
-    await createBundle(context.paths.bundle(id), { rootfs: options.rootfs, spec });
+    await createBundle(context.paths.bundle(id), { rootfs: options.rootfs, spec, ...(rootOverlay ? { rootOverlay } : {}) });
     await writeStateFile(context.paths.record(id), Buffer.from(JSON.stringify(record, null, 2)));
     return record;
   } catch (error) {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { LOCAL_TRANSPORT_NAMES, type Descriptor, type ImageConfig } from '@ocikit/oci-image';
 import {
-  createContainer as createStorageContainer, mountContainer, openStore, openStoreImage, removeContainer as removeStorageContainer,
+  createContainer as createStorageContainer, mountContainer, openStore, openStoreImage, overlayRootOf, removeContainer as removeStorageContainer,
   resolveImage, ImageNotKnownError, type ResolvedImage, type Store,
 } from '@ocikit/storage';
+import { layeredPathsAreDirs } from '../runtime/layered-rootfs.js';
+import { defaultMounts } from '../runtime/spec.js';
 
 /** Where the image store is (the CLI works it out from flags and environment). */
 export interface StoreLocationOptions {
@@ -18,6 +20,8 @@ export interface PreparedRootfs {
   rootfs: string;
   /** The storage container holding the rootfs: released when the container is removed. */
   storageId: string;
+  /** Set when the runtime mounts the rootfs itself (rootfs is then an empty dir): the overlay's mount options. */
+  rootOverlay?: { options: string[] };
 }
 
 const opened = new Map<string, Promise<Store>>();
@@ -61,6 +65,15 @@ export interface PrepareRootfsOptions {
   throwaway?: boolean;
   /** The image's descriptor when the caller has resolved it already (findStoredImage). */
   descriptor?: Descriptor;
+  /**
+   * The runtime may mount the overlay itself, as the container's `/` (runc
+   * does; the caller knows the run needs no other mount point checked in the
+   * rootfs). Then nothing is mounted on the host: no mount(8), no umount(8),
+   * nothing to leak. Used only when the image sets no user and no volumes and
+   * its /dev, /proc and /sys check out in the layers; else the rootfs is
+   * mounted here as usual.
+   */
+  runtimeMountsRoot?: boolean;
 }
 
 /** A private writable rootfs of the image, mounted, with the image's config. */
@@ -75,6 +88,12 @@ export async function prepareRootfs(store: Store, image: string, digest: string,
   const record = created.value;
   try {
     if (config.status === 'rejected') throw config.reason;
+    if (options.runtimeMountsRoot && options.throwaway && !config.value.config?.User && Object.keys(config.value.config?.Volumes ?? {}).length === 0) {
+      const root = await overlayRootOf(store, record.id, { volatile: true });
+      if (root && (await layeredPathsAreDirs(root.layers, defaultMounts().map((m) => m.destination)))) {
+        return { image, imageDigest: digest, imageConfig: config.value, rootfs: root.target, storageId: record.id, rootOverlay: { options: root.options } };
+      }
+    }
     const { mountPoint } = await mountContainer(store, record.id, options.throwaway ? { volatile: true } : {});
     return { image, imageDigest: digest, imageConfig: config.value, rootfs: mountPoint, storageId: record.id };
   } catch (error) {

@@ -5,7 +5,7 @@ import { writeStateFile } from '../state-file.js';
 import { resolveInRootfs } from '@ocikit/oci-image/conversion';
 import { readHardLimits } from '../context.js';
 import { UnsafeRootfsError } from '../errors.js';
-import { clampRlimit } from './spec.js';
+import { clampRlimit, defaultMounts } from './spec.js';
 
 export interface Bundle {
   /** The bundle directory: config.json lives here. */
@@ -18,6 +18,12 @@ export interface CreateBundleOptions {
   /** The root filesystem; it stays where it is and the spec points at it. */
   rootfs: string;
   spec: RuntimeSpec;
+  /**
+   * The runtime mounts this overlay as the container's `/` (rootfs is then an
+   * empty dir): only the default mount points may be used, their paths having
+   * been checked in the layers (runtime/layered-rootfs.ts).
+   */
+  rootOverlay?: { options: string[] };
 }
 
 /**
@@ -37,12 +43,19 @@ export async function createBundle(dir: string, options: CreateBundleOptions): P
   // made by whichever comes first, mkdirInRoot takes EEXIST). All settle before an error is thrown,
   // so nothing is still being made when the caller cleans up.
   const mounts = spec.mounts ?? [];
-  const prepared = await Promise.allSettled(mounts.map(async (mount) => prepareMountpoint(rootfs, mount.destination, await isFileBind(mount))));
-  prepared.forEach((result, i) => {
-    if (result.status === 'rejected') throw result.reason;
-    mounts[i]!.destination = result.value;
-  });
-  if (spec.process?.cwd) await assertNoSymlinkEscape(rootfs, spec.process.cwd, false);
+  if (options.rootOverlay) {
+    const checked = new Set(defaultMounts().map((m) => m.destination));
+    const other = mounts.find((m) => !checked.has(posix.normalize(m.destination)));
+    if (other) throw new UnsafeRootfsError(other.destination, 'needs a rootfs mounted on the host to be checked');
+    spec.mounts = [{ destination: '/', type: 'overlay', source: 'overlay', options: options.rootOverlay.options }, ...mounts];
+  } else {
+    const prepared = await Promise.allSettled(mounts.map(async (mount) => prepareMountpoint(rootfs, mount.destination, await isFileBind(mount))));
+    prepared.forEach((result, i) => {
+      if (result.status === 'rejected') throw result.reason;
+      mounts[i]!.destination = result.value;
+    });
+    if (spec.process?.cwd) await assertNoSymlinkEscape(rootfs, spec.process.cwd, false);
+  }
   if (spec.process?.rlimits) {
     // A runtime cannot raise a hard limit above ours (no CAP_SYS_RESOURCE): ask for no more.
     const hard = await readHardLimits();
