@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,6 +59,40 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     expect((await ociPod([...base, 'rm', 'kept'])).code).toBe(0);
     expect(storageContainers()).toEqual([]);
     expect(storeMounts()).toEqual([]);
+  });
+
+  // A plain --rm run lets runc mount the overlay itself as the container's /: nothing of the store is
+  // mounted on the host, even while the container runs. crun cannot, and gets a host mount as before.
+  it(runtime === 'runc' ? 'has runc mount the rootfs of a plain --rm run, never the host' : 'mounts the rootfs of a plain --rm run on the host', async () => {
+    const running = ociPod([...base, 'run', '--rm', `oci:${layout}:latest`, 'sh', '-c', "grep ' / / ' /proc/self/mountinfo; sleep 1.5"]);
+    let seen: string[] = [];
+    for (let i = 0; i < 40 && seen.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seen = storeMounts();
+    }
+    const result = await running;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ \/ \/ .* - overlay overlay .*volatile/);
+    if (runtime === 'runc') expect(seen).toEqual([]);
+    else expect(seen.join('\n')).toMatch(/ - overlay /);
+    expect(storeMounts()).toEqual([]);
+    expect(storageContainers()).toEqual([]);
+  });
+
+  it('refuses an image whose top layer makes /dev a symlink out, leaving the host untouched', async () => {
+    const victim = join(dir, 'host-victim');
+    const evil = join(dir, 'evil-layer');
+    mkdirSync(victim);
+    mkdirSync(evil);
+    symlinkSync(victim, join(evil, 'dev'));
+    await exec(process.execPath, [join(REPO_ROOT, 'packages/oci-image/bin/oci-image.js'), 'layer', 'add', `oci:${layout}:latest`, evil, '--dest', `oci:${layout}:evil`]);
+    const result = await ociPod([...base, 'run', '--rm', `oci:${layout}:evil`, 'true']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ERR_POD_UNSAFE_ROOTFS');
+    expect(readdirSync(victim)).toEqual([]);
+    expect(storeMounts()).toEqual([]);
+    expect(storageContainers()).toEqual([]);
   });
 
   it('leaves an --rm container whose oci-pod was killed removable: rm -f takes its volatile mount, storage and record', async () => {
