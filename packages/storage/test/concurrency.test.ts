@@ -46,6 +46,7 @@ describe('concurrency', () => {
       // And 8 at once mounting one container share one mount.
       const target = ids[0] as string;
       const mounts = await Promise.all(Array.from({ length: 8 }, () => finish(startCli(s.root, ['mount', target]))));
+      expect(mounts.map((m) => m.stderr.split('\n').filter((l) => l && !l.startsWith('debug:')).join('\n'))).toEqual(Array(8).fill(''));
       expect(new Set(mounts.map((m) => m.stdout.trim())).size).toBe(1);
       const listed = JSON.parse(await ok(s.root, ['containers', '--format', 'json'])) as Array<{ id: string; mounts: number }>;
       expect(listed.find((c) => c.id === target)?.mounts).toBe(8);
