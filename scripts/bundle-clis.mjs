@@ -7,7 +7,7 @@
 // than require(), and resolving and parsing hundreds of small ESM files
 // (yargs alone is ~40) costs more than the command itself. Native addons stay
 // external. See docs/architecture-decisions.md.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rolldown } from 'rolldown';
 
@@ -47,8 +47,14 @@ for (const name of readdirSync(join(root, 'packages'))) {
   }
   if (!launcher.includes('runBundledCli')) continue;
   writeFileSync(join(dir, 'dist', 'compile-cache.cjs'), cacheChunk.code);
-  // Old chunks are left in place: a CLI started before this build may still load them.
   const bundle = await rolldown({ ...common, input: { 'cli.bundle': join(dir, 'dist', 'cli.js') } });
-  await bundle.write({ ...cjs, dir: join(dir, 'dist'), entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' });
+  const { output } = await bundle.write({ ...cjs, dir: join(dir, 'dist'), entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' });
   await bundle.close();
+  // Chunks of older builds stay a day: a CLI started before this build may still load them.
+  const current = new Set(output.map((file) => file.fileName.replace(/^chunks\//, '')));
+  const chunks = join(dir, 'dist', 'chunks');
+  for (const name of readdirSync(chunks)) {
+    const path = join(chunks, name);
+    if (!current.has(name) && Date.now() - statSync(path).mtimeMs > 24 * 3600 * 1000) rmSync(path, { force: true });
+  }
 }
