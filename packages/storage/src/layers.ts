@@ -78,12 +78,23 @@ export async function ensureLayers(store: Store, driver: DriverName, image: Imag
     // Each copy-driver layer starts from its parent's tree: one after another.
     for (let i = 0; i < layers.length; i++) await one(i);
   } else {
-    // Overlay layers are independent dirs: two at a time.
+    // Overlay layers are independent dirs: two at a time. After a failure no
+    // new layer starts, and both workers settle before the error goes up, so
+    // the caller's clean-up (its in-flight marker first) never races a layer
+    // still being written.
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < layers.length) await one(next++);
+      while (next < layers.length && !failed) {
+        await one(next++).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+      }
     };
-    await Promise.all([worker(), worker()]);
+    const settled = await Promise.allSettled([worker(), worker()]);
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
   return chain;
 }

@@ -25,7 +25,7 @@ export function storageCli(root: string, args: string[], env: NodeJS.ProcessEnv 
 /** Run it and expect success; the trimmed stdout. */
 export async function ok(root: string, args: string[]): Promise<string> {
   const result = await storageCli(root, args);
-  if (result.code !== 0) throw new Error(`oci-storage ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  if (result.code !== 0) throw new Error(`oci-storage ${args.join(" ")} failed (${result.code}): ${result.stderr}${result.stdout}`);
   return result.stdout.trim();
 }
 
