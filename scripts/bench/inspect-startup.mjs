@@ -6,7 +6,7 @@
 //   node scripts/bench/inspect-startup.mjs [--runs 15]
 // Needs: pnpm build, skopeo, docker-registry. Prints medians, CPU time and ratios.
 import { spawnSync } from 'node:child_process';
-import { median, startRegistry, timeCommand as timeOnce } from './lib/harness.mjs';
+import { interleavedRuns, startRegistry } from './lib/harness.mjs';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,21 +50,16 @@ const cases = [
   { name: 'oci-inspect --help', argv: [process.execPath, cli, '--help'] },
 ];
 
-// Interleaved rounds: load from other processes touches every command alike.
-for (const c of cases) for (let i = 0; i < WARMUP; i++) timeOnce(c.argv);
-for (const c of cases) c.times = [];
-for (let round = 0; round < RUNS; round++) for (const c of cases) c.times.push(timeOnce(c.argv));
-
-const stats = new Map(cases.map((c) => [c.name, { wall: median(c.times.map((t) => t.wall)), min: Math.min(...c.times.map((t) => t.wall)), cpu: median(c.times.map((t) => t.cpu)) }]));
+const stats = interleavedRuns(cases, { runs: RUNS, warmup: WARMUP });
 const node = stats.get('node -e 0');
 const width = Math.max(...cases.map((c) => c.name.length));
 console.log(`inspect start-up, ${RUNS} interleaved runs (after ${WARMUP} warm-up); wall ms; node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 console.log(`${'command'.padEnd(width)}  median     min  +node ms  x node  cpu ms`);
 for (const [name, s] of stats) {
-  console.log(`${name.padEnd(width)}  ${s.wall.toFixed(1).padStart(6)}  ${s.min.toFixed(1).padStart(6)}  ${(s.wall - node.wall).toFixed(1).padStart(8)}  ${(s.wall / node.wall).toFixed(2).padStart(6)}  ${Number.isNaN(s.cpu) ? '-' : s.cpu.toFixed(0).padStart(6)}`);
+  console.log(`${name.padEnd(width)}  ${s.median.toFixed(1).padStart(6)}  ${s.min.toFixed(1).padStart(6)}  ${(s.median - node.median).toFixed(1).padStart(8)}  ${(s.median / node.median).toFixed(2).padStart(6)}  ${Number.isNaN(s.cpu) ? '-' : s.cpu.toFixed(0).padStart(6)}`);
 }
 const ours = stats.get('oci-inspect inspect docker://');
 const skopeo = stats.get('skopeo inspect docker://');
-console.log(`\nremote inspect: ${(ours.wall - node.wall).toFixed(1)} ms above node -e 0 (goal <= 40), ${(ours.wall / skopeo.wall).toFixed(2)}x skopeo's wall time`);
+console.log(`\nremote inspect: ${(ours.median - node.median).toFixed(1)} ms above node -e 0 (goal <= 40), ${(ours.median / skopeo.median).toFixed(2)}x skopeo's wall time`);
 registry.stop();
 process.exit(0);

@@ -6,8 +6,9 @@
 // alike. Prints medians and ratios (and, where NODE_EXTRA_CA_CERTS is set, labelled lines without it).
 //   node scripts/bench/pod-run.mjs [ITERATIONS]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { interleavedRuns } from './lib/harness.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,45 +21,6 @@ const ociPod = [process.execPath, join(root, 'packages/pod-tool/bin/oci-pod.js')
 
 function which(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-}
-
-// Wall time is what a user waits; CPU time (user+sys of the whole process tree, from GNU time)
-// tells the cost apart from a busy machine's queueing.
-const gnuTime = which('time') ? '/usr/bin/time' : '';
-
-/** One timed run: wall ms and, with GNU time, the CPU ms of the whole process tree. */
-function once(label, argv, options) {
-  const cpuFile = join(work, 'cpu.txt');
-  const t0 = process.hrtime.bigint();
-  const cmd = gnuTime ? [gnuTime, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...options });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
-  const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0) : NaN;
-  return { ms, cpu };
-}
-
-/**
- * Time every command the same number of times, taking turns (round robin), so
- * that the load of a shared machine, which comes and goes, weighs on each alike.
- * The first round only warms caches.
- */
-function timeAll(commands) {
-  const runs = commands.map(() => ({ samples: [], cpu: [] }));
-  for (let i = 0; i < iterations + 1; i++) {
-    commands.forEach(({ label, argv, options }, k) => {
-      const { ms, cpu } = once(label, argv, options ?? {});
-      if (i > 0) {
-        runs[k].samples.push(ms);
-        runs[k].cpu.push(cpu);
-      }
-    });
-  }
-  return commands.map(({ label }, k) => {
-    const samples = runs[k].samples.sort((a, b) => a - b);
-    const cpu = runs[k].cpu.sort((a, b) => a - b);
-    return { label, median: samples[Math.floor(samples.length / 2)], min: samples[0], cpu: cpu[Math.floor(cpu.length / 2)] ?? NaN };
-  });
 }
 
 try {
@@ -82,26 +44,28 @@ try {
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
 
   const commands = [
-    { label: 'node -e 0', argv: [process.execPath, '-e', '0'] },
-    { label: 'runc run (bundle)', argv: ['sh', '-c', `runc --root ${join(work, 'runc')} run --bundle ${bundle} b$$-$RANDOM`] },
-    { label: 'oci-pod run --rm IMAGE true', argv: [...ociPod, 'run', '--rm', image, 'true'] },
-    { label: 'oci-pod run --rm --rootfs DIR true', argv: [...ociPod, 'run', '--rm', '--rootfs', join(bundle, 'rootfs'), 'true'] },
+    { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+    { name: 'runc run (bundle)', argv: ['sh', '-c', `runc --root ${join(work, 'runc')} run --bundle ${bundle} b$$-$RANDOM`] },
+    { name: 'oci-pod run --rm IMAGE true', argv: [...ociPod, 'run', '--rm', image, 'true'] },
+    { name: 'oci-pod run --rm --rootfs DIR true', argv: [...ociPod, 'run', '--rm', '--rootfs', join(bundle, 'rootfs'), 'true'] },
   ];
   const podman = which('podman');
   if (podman) {
     const pm = ['podman', '--root', join(work, 'podman'), '--runroot', join(work, 'podman-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
     const podmanImage = execFileSync(pm[0], [...pm.slice(1), 'pull', '-q', ref], { encoding: 'utf8' }).trim().split('\n').pop();
-    commands.push({ label: 'podman run --rm --network none', argv: [...pm, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', podmanImage, 'true'] });
+    commands.push({ name: 'podman run --rm --network none', argv: [...pm, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', podmanImage, 'true'] });
   }
   // This environment sets NODE_EXTRA_CA_CERTS, which costs ~45 ms of every Node start. The figures
   // are as a user here gets them; labelled extra lines show Node and oci-pod with it unset.
   const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
   if (extraCa) {
     const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
-    commands.push({ label: 'node -e 0 (unset)', argv: [process.execPath, '-e', '0'], options: { env } });
-    commands.push({ label: 'oci-pod run --rm IMAGE true (unset)', argv: [...ociPod, 'run', '--rm', image, 'true'], options: { env } });
+    commands.push({ name: 'node -e 0 (unset)', argv: [process.execPath, '-e', '0'], options: { env } });
+    commands.push({ name: 'oci-pod run --rm IMAGE true (unset)', argv: [...ociPod, 'run', '--rm', image, 'true'], options: { env } });
   }
-  const timed = timeAll(commands);
+  // Taking turns, after one warm-up round; CPU time (user+sys of the whole process tree, from GNU
+  // time) tells the cost apart from a busy machine's queueing.
+  const timed = [...interleavedRuns(commands, { runs: iterations, warmup: 1 })].map(([label, r]) => ({ label, ...r }));
   const results = timed.filter((r) => !r.label.endsWith('(unset)'));
   const noCa = timed.filter((r) => r.label.endsWith('(unset)'));
   const by = Object.fromEntries(results.map((r) => [r.label, r.median]));

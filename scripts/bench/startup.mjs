@@ -6,7 +6,7 @@
 // resolution) of each command, their ratios to bare `node -e 0`, and
 // oci-image's ratio to skopeo and umoci.
 import { spawnSync } from 'node:child_process';
-import { median, timeCommand as timeOnce } from './lib/harness.mjs';
+import { interleavedRuns } from './lib/harness.mjs';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,38 +53,12 @@ for (const [pkg, bin] of Object.entries(OTHER_CLIS)) {
   cases.push({ name: `${bin} --help`, argv: [process.execPath, path.join(repo, 'packages', pkg, 'bin', `${bin}.js`), '--help'] });
 }
 
-// Runs are interleaved (one of each command per round) so that load from
-// other processes on a shared machine touches every command alike.
-const active = [];
-for (const benchCase of cases) {
-  if (benchCase.tool && !which(benchCase.tool)) {
-    console.error(`skipping ${benchCase.name}: ${benchCase.tool} is not installed`);
-    continue;
-  }
-  try {
-    for (let i = 0; i < WARMUP; i++) timeOnce(benchCase.argv);
-    active.push({ ...benchCase, times: [] });
-  } catch (error) {
-    console.error(`skipping ${benchCase.name}: ${error.message}`);
-  }
-}
-for (let round = 0; round < RUNS; round++) {
-  for (const benchCase of active) {
-    if (benchCase.failed) continue;
-    try {
-      benchCase.times.push(timeOnce(benchCase.argv));
-    } catch (error) {
-      benchCase.failed = true;
-      console.error(`dropping ${benchCase.name}: ${error.message}`);
-    }
-  }
-}
-const results = new Map(
-  active.filter((c) => !c.failed).map((c) => {
-    const walls = c.times.map((t) => t.wall);
-    return [c.name, { median: median(walls), min: Math.min(...walls), cpu: median(c.times.map((t) => t.cpu)) }];
-  }),
-);
+const available = cases.filter((c) => {
+  if (!c.tool || which(c.tool)) return true;
+  console.error(`skipping ${c.name}: ${c.tool} is not installed`);
+  return false;
+});
+const results = interleavedRuns(available, { runs: RUNS, warmup: WARMUP, dropFailures: true });
 
 const baseline = results.get('node -e 0')?.median;
 const cpuBaseline = results.get('node -e 0')?.cpu;

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 // than wall time when other processes share the cores, and its peak RSS.
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** Run argv once: wall ms, CPU ms (NaN without GNU time), peak RSS MiB. Throws when it fails. */
-export function timeCommand(argv) {
+/** Run argv once (spawn options such as env may be given): wall ms, CPU ms (NaN without GNU time), peak RSS MiB. Throws when it fails. */
+export function timeCommand(argv, options = {}) {
   const command = GNU_TIME ? [GNU_TIME, '-f', '@@cpu %U %S %M', ...argv] : argv;
   const start = process.hrtime.bigint();
-  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, ...options });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${String(result.stderr).trim().split('\n')[0]}`);
   const line = String(result.stderr).match(/@@cpu (\S+) (\S+) (\d+)\s*$/);
@@ -28,6 +28,48 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Time every case ({ name, argv, options? }) `runs` times after `warmup`
+ * runs, taking turns (one of each per round) so that the load of a shared
+ * machine, which comes and goes, weighs on each alike. Returns a Map of name
+ * to { median, min, cpu } (ms; cpu is the median CPU time of the process
+ * tree). A failing command throws, or with dropFailures is left out with a
+ * line on stderr.
+ */
+export function interleavedRuns(cases, { runs, warmup = 2, dropFailures = false }) {
+  const active = [];
+  const tryTime = (c) => {
+    try {
+      return timeCommand(c.argv, c.options);
+    } catch (error) {
+      if (!dropFailures) throw error;
+      console.error(`dropping ${c.name}: ${error.message}`);
+      c.failed = true;
+      return undefined;
+    }
+  };
+  for (const c of cases) {
+    const entry = { ...c, times: [] };
+    for (let i = 0; i < warmup && !entry.failed; i++) tryTime(entry);
+    if (!entry.failed) active.push(entry);
+  }
+  for (let round = 0; round < runs; round++) {
+    for (const c of active) {
+      if (c.failed) continue;
+      const time = tryTime(c);
+      if (time) c.times.push(time);
+    }
+  }
+  return new Map(
+    active
+      .filter((c) => !c.failed)
+      .map((c) => {
+        const walls = c.times.map((t) => t.wall);
+        return [c.name, { median: median(walls), min: Math.min(...walls), cpu: median(c.times.map((t) => t.cpu)) }];
+      }),
+  );
 }
 
 export function freePort() {
