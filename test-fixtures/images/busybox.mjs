@@ -1,6 +1,6 @@
 // (a) busybox: a runnable rootfs from the host's static busybox.
 import { readFile } from 'node:fs/promises';
-import { createLayout, hostPlatform, ociReference, putImage, putLayer, writeIndexJson } from '../lib/layout.mjs';
+import { createLayout, hostPlatform, putImage, putLayer, taggedImage, writeIndexJson } from '../lib/layout.mjs';
 
 export const BUSYBOX_APPLETS = [
   'cat', 'chmod', 'cp', 'date', 'dd', 'df', 'du', 'echo', 'env', 'false', 'find', 'grep', 'head',
@@ -44,13 +44,5 @@ export async function buildBusybox(dir, { tag = 'latest', busyboxPath = '/bin/bu
     history: [{ created_by: 'ocikit test-fixtures: busybox rootfs' }],
   });
   await writeIndexJson(dir, [{ tag, descriptor: image.descriptor }]);
-  return {
-    layout: dir,
-    tag,
-    ref: ociReference(dir, tag),
-    manifestDigest: image.descriptor.digest,
-    configDigest: image.configDescriptor.digest,
-    layers: [{ digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size }],
-    platform: hostPlatform(),
-  };
+  return taggedImage(dir, tag, image, [layer]);
 }

@@ -1,6 +1,6 @@
 // (b) a multi-layer image exercising every layer-merge rule, and the merged
 // tree it must produce, written out by hand (not computed) so it is an oracle.
-import { createLayout, hostPlatform, ociReference, putImage, putLayer, writeIndexJson } from '../lib/layout.mjs';
+import { createLayout, hostPlatform, putImage, putLayer, taggedImage, writeIndexJson } from '../lib/layout.mjs';
 
 /** A single path component over 100 bytes: only a PAX header can carry it. */
 export const LONG_NAME = `long-file-name-${'x'.repeat(100)}.txt`;
@@ -122,13 +122,5 @@ export async function buildMultiLayer(dir, { tag = 'latest' } = {}) {
     ],
   });
   await writeIndexJson(dir, [{ tag, descriptor: image.descriptor }]);
-  return {
-    layout: dir,
-    tag,
-    ref: ociReference(dir, tag),
-    manifestDigest: image.descriptor.digest,
-    configDigest: image.configDescriptor.digest,
-    layers: layers.map((layer) => ({ digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size })),
-    platform: hostPlatform(),
-  };
+  return taggedImage(dir, tag, image, layers);
 }

@@ -88,6 +88,19 @@ export async function writeIndexJson(dir, tagged) {
   return index;
 }
 
+/** What a test needs to know of a single-platform image tagged in a layout (layers as put by putLayer). */
+export function taggedImage(dir, tag, image, layers) {
+  return {
+    layout: dir,
+    tag,
+    ref: ociReference(dir, tag),
+    manifestDigest: image.descriptor.digest,
+    configDigest: image.configDescriptor.digest,
+    layers: layers.map((layer) => ({ digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size })),
+    platform: hostPlatform(),
+  };
+}
+
 /** The reference grammar of ocikit and skopeo: oci:PATH:TAG. */
 export function ociReference(dir, tag) {
   return `oci:${dir}:${tag}`;
