@@ -133,14 +133,15 @@ export const SHORT_LINKS = '.l';
 export async function overlayLowerDirs(store: Store, chain: readonly string[]): Promise<string[]> {
   const dir = join(store.paths.layersDir('overlay'), SHORT_LINKS);
   await mkdir(dir, { recursive: true });
-  const out: string[] = [];
-  for (const chainId of chain) {
-    const hex = hexOf(chainId);
-    const short = hex.slice(0, 16);
-    await symlink(`../${hex}/${LAYER_TREE}`, join(dir, short)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    out.push(`${SHORT_LINKS}/${short}`);
-  }
-  return out;
+  // Links made side by side: one round trip for the whole chain, not one per layer.
+  return Promise.all(
+    chain.map(async (chainId) => {
+      const hex = hexOf(chainId);
+      const short = hex.slice(0, 16);
+      await symlink(`../${hex}/${LAYER_TREE}`, join(dir, short)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      return `${SHORT_LINKS}/${short}`;
+    }),
+  );
 }

@@ -54,11 +54,10 @@ export async function mountContainer(store: Store, idOrName: string, options: Mo
     let count = record?.count ?? 0;
     if (c.driver === 'overlay') {
       const mounted = await isMounted(mountPoint);
+      // Mounted but not counted (a crashed user): the count of 0 adopts it.
       if (!mounted) {
         await mountOverlay({ ...(await overlaySpec(store, c, mountPoint)), ...(options.volatile ? { volatile: true } : {}) });
         count = 0;
-      } else if (count === 0) {
-        count = 0; // mounted but not counted (a crashed user): adopt it
       }
     }
     count += 1;
@@ -126,8 +125,11 @@ async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): 
 export async function releaseMounts(store: Store, c: ContainerRecord, force: boolean): Promise<void> {
   await withLock(store.paths.locks, mountLockName(c.id), async () => {
     const record = await readMountRecord(store, c.id);
-    const mounted = c.driver === 'overlay' ? await isMounted(mountPointOf(store, c)) : false;
+    const mountPoint = mountPointOf(store, c);
+    const mounted = c.driver === 'overlay' ? await isMounted(mountPoint) : false;
     if (!force && record && record.count > 0 && (mounted || c.driver === 'vfs')) throw new ContainerMountedError(c.id, record.count);
-    await unmountLocked(store, c, true);
+    // What unmountLocked(force) would do, with the record and mount table already read.
+    if (mounted) await unmount(mountPoint);
+    await writeMountRecord(store, c.id, undefined);
   });
 }

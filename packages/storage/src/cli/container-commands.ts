@@ -16,10 +16,9 @@ export function containerCommands(parser: Argv): Argv {
           .option('mount', { type: 'boolean', describe: 'mount it too, in the same process (as `mount ID` would)' }),
       async (args: Args<{ IMAGE: string; name?: string; mount?: boolean }>) => {
         const { createFromText, createMountedFromText } = await import('./pull.js');
-        const { assertDriver } = await import('../store.js');
         const store = await storeFromArgs(args);
-        const driver = args.driver ? assertDriver(args.driver) : store.driver;
-        const options = { driver, signal: interruptSignal(), ...(args.name ? { name: args.name } : {}) };
+        // storeFromArgs opened the store with --driver, when given: store.driver is the one to use.
+        const options = { driver: store.driver, signal: interruptSignal(), ...(args.name ? { name: args.name } : {}) };
         if (args.mount) {
           const c = await createMountedFromText(store, args.IMAGE, options);
           if (json(args)) return printJson(c);
