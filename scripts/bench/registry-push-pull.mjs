@@ -6,19 +6,14 @@
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
 import { execFileSync } from 'node:child_process';
 import { startRegistry, timeCommand } from './lib/harness.mjs';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeImageLayout } from './lib/layout-writer.mjs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createGzip } from 'node:zlib';
-import { createRequire } from 'node:module';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(join(root, 'package.json'));
-const { pack } = require('tar-stream');
 const BIN = join(root, 'packages/registry-client/bin/oci-registry.js');
 
 const args = process.argv.slice(2);
@@ -38,52 +33,6 @@ function content(size) {
   const half = Math.floor(size / 2);
   const text = Buffer.alloc(size - half, `line of text ${size} for the benchmark\n`);
   return Buffer.concat([randomBytes(half), text]);
-}
-
-class Hasher extends Transform {
-  constructor() {
-    super();
-    this.hash = createHash('sha256');
-    this.size = 0;
-  }
-  _transform(chunk, _e, done) {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    done(null, chunk);
-  }
-}
-
-async function writeLayer(layout, files) {
-  const p = pack();
-  const diff = new Hasher();
-  const blob = new Hasher();
-  const temp = join(layout, 'blobs', 'sha256', `tmp-${randomBytes(4).toString('hex')}`);
-  const done = pipeline(p, diff, createGzip({ level: 1 }), blob, createWriteStream(temp));
-  for (const f of files()) {
-    await new Promise((res, rej) => p.entry({ name: f.name, size: f.data.length, mode: 0o644, mtime: new Date(0) }, f.data, (e) => (e ? rej(e) : res())));
-  }
-  p.finalize();
-  await done;
-  const digest = `sha256:${blob.hash.digest('hex')}`;
-  renameSync(temp, join(layout, 'blobs', 'sha256', digest.slice(7)));
-  return { descriptor: { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: blob.size }, diffId: `sha256:${diff.hash.digest('hex')}` };
-}
-
-function putJson(layout, doc, mediaType) {
-  const bytes = Buffer.from(JSON.stringify(doc));
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), bytes);
-  return { mediaType, digest, size: bytes.length };
-}
-
-async function makeImage(layout, layerSpecs) {
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const layers = [];
-  for (const spec of layerSpecs) layers.push(await writeLayer(layout, spec));
-  const config = putJson(layout, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }, 'application/vnd.oci.image.config.v1+json');
-  const manifest = putJson(layout, { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: layers.map((l) => l.descriptor) }, 'application/vnd.oci.image.manifest.v1+json');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
 }
 
 function* manyFiles(totalMb, layerIndex) {
@@ -166,9 +115,9 @@ async function bench(name, layout) {
 try {
   const t0 = Date.now();
   const many = join(work, 'many');
-  await makeImage(many, [0, 1, 2, 3].map((i) => () => manyFiles(MANY_MB / 4, i)));
+  await writeImageLayout(many, [0, 1, 2, 3].map((i) => manyFiles(MANY_MB / 4, i)), 'v1');
   const big = join(work, 'big');
-  await makeImage(big, [() => bigFile(BIG_MB)]);
+  await writeImageLayout(big, [bigFile(BIG_MB)], 'v1');
   const sizes = (dir) => execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
   console.log(`generated many-file image (${sizes(many)} MB on disk) and single-layer image (${sizes(big)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const lines = [...(await bench(`many-${MANY_MB}mb`, many)), ...(await bench(`big-${BIG_MB}mb`, big))];
