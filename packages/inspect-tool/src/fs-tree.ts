@@ -31,9 +31,6 @@ export interface FsNode {
   children?: Map<string, FsNode>;
 }
 
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
-
 export function newRoot(): FsNode {
   return { name: '', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, layer: -1, implicit: true, children: new Map() };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readLayerEntries, type Layer, type LayerEntry } from '@ocikit/oci-image';
-import { cleanPath, newRoot, OPAQUE_MARKER, splitPath, treeBytes, WHITEOUT_PREFIX, walk, type FsNode, type NodeType } from './fs-tree.js';
+import { OPAQUE_WHITEOUT, readLayerEntries, WHITEOUT_PREFIX, type Layer, type LayerEntry } from '@ocikit/oci-image';
+import { cleanPath, getNode, newRoot, splitPath, treeBytes, walk, type FsNode, type NodeType } from './fs-tree.js';
 
 /** What one layer did to the filesystem below it. */
 export interface LayerChanges {
@@ -84,9 +84,9 @@ class Merger {
   private whiteout(path: string, layer: number, changes: LayerChanges): void {
     const parts = splitPath(path);
     const name = parts.pop() as string;
-    const parent = this.find(parts.join('/'));
+    const parent = getNode(this.root, parts.join('/'));
     if (!parent?.children) return;
-    if (name === OPAQUE_MARKER) {
+    if (name === OPAQUE_WHITEOUT) {
       for (const [childName, child] of parent.children) {
         const childPath = parts.length ? `${parts.join('/')}/${childName}` : childName;
         this.lose(child, childPath, layer, 'removed');
@@ -103,15 +103,6 @@ class Merger {
     this.lose(victim, victimPath, layer, 'removed');
     for (const [sub] of walk(victim, victimPath)) changes.removed.push(sub);
     parent.children.delete(target);
-  }
-
-  private find(path: string): FsNode | undefined {
-    let node: FsNode | undefined = this.root;
-    for (const part of splitPath(path)) {
-      node = node.children?.get(part);
-      if (!node) return undefined;
-    }
-    return node;
   }
 
   private add({ path, node }: PendingEntry, changes: LayerChanges): void {
@@ -147,7 +138,7 @@ class Merger {
       const base = path.slice(path.lastIndexOf('/') + 1);
       if (base.startsWith(WHITEOUT_PREFIX)) {
         whiteouts.push(path);
-        if (base === OPAQUE_MARKER) pending.push({ path: path.slice(0, Math.max(0, path.lastIndexOf('/'))), node: impliedDir(path, index) });
+        if (base === OPAQUE_WHITEOUT) pending.push({ path: path.slice(0, Math.max(0, path.lastIndexOf('/'))), node: impliedDir(path, index) });
         continue;
       }
       const type: NodeType = entry.type;
@@ -167,7 +158,7 @@ class Merger {
   }
 
   private ensureDir(path: string, index: number, changes: LayerChanges): void {
-    if (path === '' || this.find(path)?.type === 'dir') return;
+    if (path === '' || getNode(this.root, path)?.type === 'dir') return;
     this.add({ path, node: impliedDir(path, index) }, changes);
   }
 }
