@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { craftImage, dir, file, symlink, whiteout, type EntrySpec } from './support/craft.js';
-import { inspectCli, tempDir } from './support/cli.js';
+import { inspectCli, tempDir, type TempDir } from './support/cli.js';
 
 /* Two crafted images whose differences are known exactly: diff must find those and nothing else. */
 const dpkg = (pkgs: Array<[string, string, string?]>) =>
@@ -10,47 +9,34 @@ const apk = (pkgs: Array<[string, string]>) => pkgs.map(([name, version]) => `C:
 const npmLock = (deps: Record<string, string>) =>
   JSON.stringify({ name: 'app', lockfileVersion: 3, packages: { '': { name: 'app' }, ...Object.fromEntries(Object.entries(deps).map(([n, v]) => [`node_modules/${n}`, { version: v }])) } });
 
-function base(): EntrySpec[] {
-  return [dir('etc'), dir('bin'), dir('app'), dir('var'), dir('var/lib'), dir('var/lib/dpkg'), dir('lib'), dir('lib/apk'), dir('lib/apk/db'), file('bin/busybox', 'BB'), file('bin/busybox2', 'BB2')];
-}
+/* Image a is this one layer; image b is the same layer plus one that makes the changes. */
+const imageA: EntrySpec[] = [
+  dir('etc'), dir('bin'), dir('app'), dir('var'), dir('var/lib'), dir('var/lib/dpkg'), dir('lib'), dir('lib/apk'), dir('lib/apk/db'), file('bin/busybox', 'BB'), file('bin/busybox2', 'BB2'),
+  file('etc/os-release', 'VERSION=1\n'),
+  file('etc/hosts', 'h'),
+  file('app/main.js', 'console.log(1)'),
+  file('app/old.js', 'old!'),
+  symlink('bin/sh', 'busybox'),
+  file('var/lib/dpkg/status', dpkg([['curl', '7.0'], ['libc6', '2.36'], ['gone', '1.0', 'deinstall ok config-files']])),
+  file('lib/apk/db/installed', apk([['musl', '1.2.4']])),
+  file('package-lock.json', npmLock({ lodash: '4.17.20', left: '1.0.0' })),
+];
 
-let tmp: { path: string; remove(): Promise<void> };
+let tmp: TempDir;
 let refA: string;
 let refB: string;
 
 beforeAll(async () => {
   tmp = await tempDir('diff');
-  const layout = join(tmp.path, 'layout');
+  const layout = tmp.layout;
   await craftImage(layout, 'a', {
-    layers: [
-      [
-        ...base(),
-        file('etc/os-release', 'VERSION=1\n'),
-        file('etc/hosts', 'h'),
-        file('app/main.js', 'console.log(1)'),
-        file('app/old.js', 'old!'),
-        symlink('bin/sh', 'busybox'),
-        file('var/lib/dpkg/status', dpkg([['curl', '7.0'], ['libc6', '2.36'], ['gone', '1.0', 'deinstall ok config-files']])),
-        file('lib/apk/db/installed', apk([['musl', '1.2.4']])),
-        file('package-lock.json', npmLock({ lodash: '4.17.20', left: '1.0.0' })),
-      ],
-    ],
+    layers: [imageA],
     config: { Env: ['PATH=/bin', 'A=1'], Cmd: ['sh'], User: 'root', ExposedPorts: { '80/tcp': {} }, WorkingDir: '/' },
     labels: { version: '1' },
   });
   await craftImage(layout, 'b', {
     layers: [
-      [
-        ...base(),
-        file('etc/os-release', 'VERSION=1\n'),
-        file('etc/hosts', 'h'),
-        file('app/main.js', 'console.log(1)'),
-        file('app/old.js', 'old!'),
-        symlink('bin/sh', 'busybox'),
-        file('var/lib/dpkg/status', dpkg([['curl', '7.0'], ['libc6', '2.36'], ['gone', '1.0', 'deinstall ok config-files']])),
-        file('lib/apk/db/installed', apk([['musl', '1.2.4']])),
-        file('package-lock.json', npmLock({ lodash: '4.17.20', left: '1.0.0' })),
-      ],
+      imageA,
       [
         file('etc/os-release', 'VERSION=2\n'),
         file('etc/hosts', 'h', { mode: 0o600 }),

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { craftImage, dir, file, hardlink, opaque, whiteout } from './support/craft.js';
-import { inspectCli, tempDir } from './support/cli.js';
+import { inspectCli, tempDir, type TempDir } from './support/cli.js';
 
 /*
  * A crafted image whose waste is known to the byte:
@@ -10,13 +9,13 @@ import { inspectCli, tempDir } from './support/cli.js';
  *   layer 2: /big.bin removed
  * total 27880, visible 180 (keep.txt, x, opt/b): wasted 27700.
  */
-let tmp: { path: string; remove(): Promise<void> };
+let tmp: TempDir;
 let ref: string;
 let cleanRef: string;
 
 beforeAll(async () => {
   tmp = await tempDir('efficiency');
-  const layout = join(tmp.path, 'layout');
+  const layout = tmp.layout;
   await craftImage(layout, 'wasteful', {
     layers: [
       [file('big.bin', Buffer.alloc(10000, 1)), file('keep.txt', 'k'.repeat(100)), dir('tmp'), file('tmp/cache1', 'c'.repeat(3000)), file('tmp/cache2', 'd'.repeat(2000)), dir('opt'), file('opt/a', 'a'.repeat(700))],

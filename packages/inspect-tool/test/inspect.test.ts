@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { digestOf, MediaTypes, OciLayout } from '@ocikit/oci-image';
 import { buildFixtures, type Fixtures } from '../../../test/support/fixtures.js';
 import { craftImage, dir, file } from './support/craft.js';
-import { inspectCli, run, tempDir } from './support/cli.js';
+import { inspectCli, run, tempDir, type TempDir } from './support/cli.js';
 
 /*
  * `oci-inspect inspect` against `skopeo inspect` on the same layouts, field
@@ -12,7 +12,7 @@ import { inspectCli, run, tempDir } from './support/cli.js';
  * the manifest instead.
  */
 let fx: Fixtures;
-let tmp: { path: string; remove(): Promise<void> };
+let tmp: TempDir;
 let crafted: string;
 
 beforeAll(async () => {

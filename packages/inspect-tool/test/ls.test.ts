@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { craftImage, dir, file, hardlink, opaque, symlink, whiteout } from './support/craft.js';
-import { BIN, inspectCli, run, tempDir } from './support/cli.js';
+import { BIN, inspectCli, run, tempDir, type TempDir } from './support/cli.js';
 import { buildFixtures } from '../../../test/support/fixtures.js';
 
 /*
@@ -9,7 +9,7 @@ import { buildFixtures } from '../../../test/support/fixtures.js';
  * modes, owners, sizes and link targets, for layers with whiteouts, opaque
  * directories, replaced types, hard links and implied parents.
  */
-let tmp: { path: string; remove(): Promise<void> };
+let tmp: TempDir;
 let layout: string;
 
 const LAYERS = [
@@ -50,7 +50,7 @@ const LAYERS = [
 
 beforeAll(async () => {
   tmp = await tempDir('ls');
-  layout = join(tmp.path, 'layout');
+  layout = tmp.layout;
   await craftImage(layout, 'wh', { layers: LAYERS });
 });
 afterAll(() => tmp.remove());

@@ -3,18 +3,18 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { craftImage, dir, file, whiteout } from './support/craft.js';
-import { inspectCli, run, tempDir } from './support/cli.js';
+import { inspectCli, run, tempDir, type TempDir } from './support/cli.js';
 import { countColor, decodePng } from './support/png.js';
 
 /* The HTML report is one self-contained page; headless Chromium renders its chart and its file tree. */
 const CHROMIUM = '/usr/bin/chromium';
-let tmp: { path: string; remove(): Promise<void> };
+let tmp: TempDir;
 let html: string;
 let reportFile: string;
 
 beforeAll(async () => {
   tmp = await tempDir('report');
-  const layout = join(tmp.path, 'layout');
+  const layout = tmp.layout;
   await craftImage(layout, 'app', {
     layers: [
       [dir('usr'), dir('usr/lib'), file('usr/lib/libbig.so', Buffer.alloc(300_000, 7)), dir('etc'), file('etc/motd', '<script>alert(1)</script>')],

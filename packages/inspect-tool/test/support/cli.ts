@@ -29,7 +29,14 @@ export function inspectCli(...args: string[]): Promise<RunResult> {
   return run(process.execPath, [BIN, ...args]);
 }
 
-export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+export interface TempDir {
+  path: string;
+  /** Where a test crafts its OCI layout (created by the first image put there). */
+  layout: string;
+  remove(): Promise<void>;
+}
+
+export async function tempDir(prefix: string): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), `ocikit-inspect-${prefix}-`));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+  return { path, layout: join(path, 'layout'), remove: () => rm(path, { recursive: true, force: true }) };
 }
