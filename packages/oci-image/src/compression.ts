@@ -84,20 +84,31 @@ export async function decompressStream(input: Readable, declared: Compression): 
     input.destroy();
     throw new CompressionMismatchError(declared, found);
   }
+  return decode(source, found, `${found} layer`);
+}
+
+/** Decompress whatever the magic bytes say (plain, gzip or zstd): for a tar a user hands in. */
+export async function decompressDetected(input: Readable): Promise<Readable> {
+  const { head, whole: source } = await peek(input, 4);
+  return decode(source, detectCompression(head), 'the input tar');
+}
+
+/** `subject` names what failed in a decode error (its message is the CLI's error line). */
+async function decode(source: Readable, found: Compression, subject: string): Promise<Readable> {
   if (found === 'none') return source;
   const decoder = found === 'gzip' ? (await loadZlib()).createGunzip({ chunkSize: 256 * 1024 }) : new (await loadZstd()).DecompressStream();
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   // Registered before pipeline's own handler, so readers see the wrapped error, not zlib's.
-  decoder.once('error', (error: Error) => out.destroy(wrapDecodeError(error, found)));
+  decoder.once('error', (error: Error) => out.destroy(wrapDecodeError(error, subject)));
   pipeline(source, decoder, out, (error) => {
-    if (error && !out.destroyed) out.destroy(wrapDecodeError(error, found));
+    if (error && !out.destroyed) out.destroy(wrapDecodeError(error, subject));
   });
   return out;
 }
 
-function wrapDecodeError(error: Error, compression: Compression): Error {
+function wrapDecodeError(error: Error, subject: string): Error {
   if (error instanceof OciError) return error;
-  return new OciError('ERR_OCI_DECOMPRESS', `cannot decompress ${compression} layer: ${error.message}`, { cause: error });
+  return new OciError('ERR_OCI_DECOMPRESS', `cannot decompress ${subject}: ${error.message}`, { cause: error });
 }
 
 export interface CompressOptions {

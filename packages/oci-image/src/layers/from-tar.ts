@@ -1,40 +1,12 @@
-import { pipeline, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { detectCompression, loadZstd } from '../compression.js';
-import { OciError } from '../errors.js';
+import { Readable } from 'node:stream';
+import { decompressDetected } from '../compression.js';
 import { writeLayerBlob, type CreatedLayer, type LayerWriteOptions } from './create.js';
 import { BLOCK, encodeHeader, END_OF_ARCHIVE, padding } from './tar-format.js';
 import { readLayerEntries } from './tar-reader.js';
 
 /** Accept a plain, gzip or zstd tar on input, found from the magic bytes. */
-export async function plainTar(input: Readable): Promise<Readable> {
-  const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < 4) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    head.push(next.value);
-    length += next.value.length;
-  }
-  const first = Buffer.concat(head);
-  const rest = Readable.from(
-    (async function* () {
-      if (first.length) yield first;
-      if (done) return;
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
-    })(),
-    { objectMode: false },
-  );
-  const found = detectCompression(first);
-  if (found === 'none') return rest;
-  const decoder = found === 'gzip' ? createGunzip() : new (await loadZstd()).DecompressStream();
-  // pipeline, not pipe: an error on either side must reach the reader.
-  return pipeline(rest, decoder, () => {});
+export function plainTar(input: Readable): Promise<Readable> {
+  return decompressDetected(input);
 }
 
 /**
@@ -71,14 +43,5 @@ export async function createLayerFromTar(input: Readable, options: LayerWriteOpt
     }
     yield END_OF_ARCHIVE;
   }
-  try {
-    return await writeLayerBlob(Readable.from(rewrite(), { objectMode: false, highWaterMark: BLOCK * 512 }), { ...options, entries: () => entries });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD'))) {
-      throw new OciError('ERR_OCI_DECOMPRESS', `cannot decompress the input tar: ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
-  }
+  return writeLayerBlob(Readable.from(rewrite(), { objectMode: false, highWaterMark: BLOCK * 512 }), { ...options, entries: () => entries });
 }
-
