@@ -23,6 +23,18 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
+/** A new temporary folder holding the layout unpacked from `input` (empty without one); removed again if unpacking fails. */
+async function unpackedLayout(stdio: ArchiveStdio, input: (() => Readable) | undefined): Promise<string> {
+  const temp = await mkdtemp(join(stdio.tmpDir ?? tmpdir(), 'ocikit-archive-'));
+  try {
+    if (input) await extractLayoutTar(input(), temp);
+    return temp;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** An OCI layout tar, read by unpacking it into a temporary layout that close() removes. */
 class ArchiveSource implements ImageSource {
   private inner: Promise<OciLayoutSource> | undefined;
@@ -32,8 +44,7 @@ class ArchiveSource implements ImageSource {
 
   private open(): Promise<OciLayoutSource> {
     this.inner ??= (async () => {
-      this.temp = await mkdtemp(join(this.stdio.tmpDir ?? tmpdir(), 'ocikit-archive-'));
-      await extractLayoutTar(inputOf(this.ref.path, this.stdio, this.reference), this.temp);
+      this.temp = await unpackedLayout(this.stdio, () => inputOf(this.ref.path, this.stdio, this.reference));
       return new OciLayoutSource(new OciLayout(this.temp), this.ref.ref, this.reference, this.ref.digest);
     })();
     return this.inner;
@@ -75,10 +86,8 @@ class ArchiveDestination implements ImageDestination {
 
   private open(): Promise<OciLayoutDestination> {
     this.inner ??= (async () => {
-      this.temp = await mkdtemp(join(this.stdio.tmpDir ?? tmpdir(), 'ocikit-archive-'));
-      if (this.ref.path !== '-' && (await exists(this.ref.path))) {
-        await extractLayoutTar(createReadStream(this.ref.path), this.temp);
-      }
+      const existing = this.ref.path !== '-' && (await exists(this.ref.path));
+      this.temp = await unpackedLayout(this.stdio, existing ? () => createReadStream(this.ref.path) : undefined);
       return new OciLayoutDestination(this.temp, this.ref.ref, this.reference, this.ref.digest !== undefined && this.ref.ref === undefined);
     })();
     return this.inner;
