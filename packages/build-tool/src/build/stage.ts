@@ -159,12 +159,7 @@ export class StageRunner {
     const hit = session.noCache ? undefined : await session.cache.get(key);
     if (hit) {
       await this.dropContainer();
-      this.digest = hit;
-      this.key = key;
-      this.pending = [];
-      this.pendingDirs = [];
-      session.counted(true, countAsStep);
-      return true;
+      return this.advance(hit, key, true, countAsStep);
     }
     const t0 = performance.now();
     const container = await this.ensureContainer();
@@ -190,12 +185,17 @@ export class StageRunner {
     await session.cache.set(key, digest);
     const t3 = performance.now();
     session.logger?.debug?.(`${text.slice(0, 40)}: container ${ms(t1 - t0)}, run ${ms(t2 - t1)}, commit ${ms(t3 - t2)}, cleanup ${ms(performance.now() - t3)}`);
+    return this.advance(digest, key, false, countAsStep);
+  }
+
+  /** The stage now stands at `digest`: pending history and dirs went into it. Returns whether it came from the cache. */
+  private advance(digest: string, key: string, fromCache: boolean, countAsStep: boolean): boolean {
     this.digest = digest;
     this.key = key;
     this.pending = [];
     this.pendingDirs = [];
-    session.counted(false, countAsStep);
-    return false;
+    this.session.counted(fromCache, countAsStep);
+    return fromCache;
   }
 
   private runEnv(): string[] {
