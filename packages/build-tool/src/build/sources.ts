@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { SourceNotFoundError } from '../errors.js';
+import { globToRegex } from '../glob.js';
 import type { IgnoreRules } from '../ignore.js';
 
 /** Where COPY/ADD read from: the build context (with its ignore rules), a stage's or an image's rootfs. */
@@ -20,27 +21,6 @@ export interface SourceMatch {
 }
 
 const GLOB = /[*?[]/;
-
-function componentRegex(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] as string;
-    if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else if (ch === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) out += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end);
-        if (cls.startsWith('!') || cls.startsWith('^')) cls = `^${cls.slice(1)}`;
-        out += `[${cls}]`;
-        i = end;
-      }
-    } else if (ch === '\\' && i + 1 < glob.length) out += (glob[++i] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else out += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
 
 /** A source path cleaned to stay inside its root: leading / and any .. above the root dropped. */
 export function cleanSource(pattern: string): string {
@@ -67,12 +47,12 @@ export function matchSources(root: SourceRoot, pattern: string): SourceMatch[] {
   let candidates = [''];
   for (const part of parts) {
     const next: string[] = [];
+    const regex = hasGlob(part) ? globToRegex(part) : undefined;
     for (const base of candidates) {
-      if (!hasGlob(part)) {
+      if (!regex) {
         next.push(base === '' ? part : `${base}/${part}`);
         continue;
       }
-      const regex = componentRegex(part);
       let names: string[] = [];
       try {
         names = readdirSync(join(root.dir, base)).sort();
