@@ -8,23 +8,17 @@
 //   node scripts/bench/build-bud.mjs [--files 20000] [--runs 3]
 // Needs: pnpm build, buildah, root. Prints seconds and ratios (ours / buildah).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { numberFlag, REPO, requireBuilt } from './lib/harness.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const flag = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const FILES = flag('--files', 20000);
-const RUNS = flag('--runs', 3);
+const repo = REPO;
+const FILES = numberFlag('--files', 20000);
+const RUNS = numberFlag('--runs', 3);
 const cli = path.join(repo, 'packages', 'build-tool', 'bin', 'oci-build.js');
-if (!existsSync(path.join(repo, 'packages', 'build-tool', 'dist', 'cli.js'))) {
-  console.error('build-tool is not built: run `pnpm build` first');
-  process.exit(1);
-}
+requireBuilt('build-tool');
 // buildah wants lowercase paths in oci: references (mkdtemp names are mixed case).
 const work = path.join(os.tmpdir(), `ocikit-bench-build-${process.pid}`);
 mkdirSync(work, { recursive: true });

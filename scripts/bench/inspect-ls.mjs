@@ -5,24 +5,16 @@
 // Needs: pnpm build, umoci, find. Goal: ls at least 3x faster. Prints times and the ratio.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { numberFlag, REPO, requireBuilt } from './lib/harness.mjs';
 import { writeImageLayout } from './lib/layout-writer.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
-const TOTAL_MB = arg('mb', 600);
-const LAYERS = arg('layers', 4);
-const cli = path.join(repo, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
-if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.cjs'))) {
-  console.error('inspect-tool is not built: run `pnpm build` first');
-  process.exit(1);
-}
+const TOTAL_MB = numberFlag('--mb', 600);
+const LAYERS = numberFlag('--layers', 4);
+const cli = path.join(REPO, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
+requireBuilt('inspect-tool');
 const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-inspect-ls-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 

@@ -6,21 +6,17 @@
 //   node scripts/bench/inspect-startup.mjs [--runs 15]
 // Needs: pnpm build, skopeo, docker-registry. Prints medians, CPU time and ratios.
 import { spawnSync } from 'node:child_process';
-import { interleavedRuns, startRegistry } from './lib/harness.mjs';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { interleavedRuns, numberFlag, REPO, requireBuilt, startRegistry } from './lib/harness.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
+const repo = REPO;
+const RUNS = numberFlag('--runs', 15);
 const WARMUP = 2;
 const cli = path.join(repo, 'packages', 'inspect-tool', 'bin', 'oci-inspect.js');
-if (!existsSync(path.join(repo, 'packages', 'inspect-tool', 'dist', 'cli.bundle.cjs'))) {
-  console.error('inspect-tool is not built: run `pnpm build` first');
-  process.exit(1);
-}
+requireBuilt('inspect-tool');
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-inspect-'));
 let registry;

@@ -13,21 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { numberFlag, REPO, requireBuilt } from './lib/harness.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = REPO;
 const cli = path.join(repo, 'packages', 'oci-image', 'bin', 'oci-image.js');
-const flag = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const SMALL_FILES = flag('--small-files', 20000);
-const BIG_MIB = flag('--big-mib', 600);
-
-if (!existsSync(path.join(repo, 'packages', 'oci-image', 'dist', 'cli.js'))) {
-  console.error('oci-image is not built: run `pnpm build` first');
-  process.exit(1);
-}
+const SMALL_FILES = numberFlag('--small-files', 20000);
+const BIG_MIB = numberFlag('--big-mib', 600);
+requireBuilt('oci-image');
 for (const tool of ['umoci', 'tar', 'gzip']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
     console.error(`${tool} is not installed`);

@@ -6,22 +6,18 @@
 // resolution) of each command, their ratios to bare `node -e 0`, and
 // oci-image's ratio to skopeo and umoci.
 import { spawnSync } from 'node:child_process';
-import { interleavedRuns } from './lib/harness.mjs';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { interleavedRuns, numberFlag, REPO, requireBuilt } from './lib/harness.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag === -1 ? 15 : Number(process.argv[runsFlag + 1]);
+const repo = REPO;
+const RUNS = numberFlag('--runs', 15);
 const WARMUP = 2;
 
 const cli = path.join(repo, 'packages', 'oci-image', 'bin', 'oci-image.js');
-if (!existsSync(path.join(repo, 'packages', 'oci-image', 'dist', 'cli.js'))) {
-  console.error('oci-image is not built: run `bash scripts/dev.sh setup` (or `pnpm build`) first');
-  process.exit(1);
-}
+requireBuilt('oci-image');
 
 const { buildFixtures } = await import(pathToFileURL(path.join(repo, 'test-fixtures', 'build.mjs')).href);
 const work = mkdtempSync(path.join(os.tmpdir(), 'ocikit-bench-startup-'));
@@ -46,10 +42,9 @@ const cases = [
   { name: 'umoci ls --layout LAYOUT', argv: ['umoci', 'ls', '--layout', layout], tool: 'umoci' },
 ];
 
-// The other CLIs' --help, where they are built: each should load only what it needs.
+// The other CLIs' --help: each should load only what it needs.
 const OTHER_CLIS = { 'registry-client': 'oci-registry', storage: 'oci-storage', 'pod-tool': 'oci-pod', 'build-tool': 'oci-build', 'inspect-tool': 'oci-inspect' };
 for (const [pkg, bin] of Object.entries(OTHER_CLIS)) {
-  if (!existsSync(path.join(repo, 'packages', pkg, 'dist', 'cli.js'))) continue;
   cases.push({ name: `${bin} --help`, argv: [process.execPath, path.join(repo, 'packages', pkg, 'bin', `${bin}.js`), '--help'] });
 }
 

@@ -9,27 +9,20 @@
 // Needs root (overlay mounts), buildah, GNU tar, gzip, du and a built ocikit.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { numberFlag, REPO, requireBuilt } from './lib/harness.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = REPO;
 const cli = path.join(repo, 'packages', 'storage', 'bin', 'oci-storage.js');
-const flag = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-const SMALL_FILES = flag('--small-files', 20000);
-const BIG_MIB = flag('--big-mib', 60);
-const ROUNDS = Math.max(1, flag('--rounds', 3));
-const WARM = Math.max(1, flag('--warm', 5));
+const SMALL_FILES = numberFlag('--small-files', 20000);
+const BIG_MIB = numberFlag('--big-mib', 60);
+const ROUNDS = Math.max(1, numberFlag('--rounds', 3));
+const WARM = Math.max(1, numberFlag('--warm', 5));
 const CONTAINERS = 10;
 
-if (!existsSync(path.join(repo, 'packages', 'storage', 'dist', 'cli.js'))) {
-  console.error('@ocikit/storage is not built: run `pnpm build` first');
-  process.exit(1);
-}
+requireBuilt('storage');
 for (const tool of ['buildah', 'tar', 'gzip', 'du']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
     console.error(`${tool} is not installed`);

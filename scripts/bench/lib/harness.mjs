@@ -4,6 +4,24 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root folder. */
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** `--name N` from the command line as a number, else the fallback. */
+export function numberFlag(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
+
+/** Stop with a clear line when a package's CLI has not been built yet. */
+export function requireBuilt(pkg) {
+  if (!existsSync(join(REPO, 'packages', pkg, 'dist', 'cli.js'))) {
+    console.error(`${pkg} is not built: run \`pnpm build\` first`);
+    process.exit(1);
+  }
+}
 
 // GNU time, when present, adds the child's CPU time (user + sys), steadier
 // than wall time when other processes share the cores, and its peak RSS.
