@@ -33,6 +33,11 @@ export function sideOptions(side: 'src' | 'dest'): Record<string, Options> {
   };
 }
 
+/** The flags of a command that reads one side and writes the other (copy, sync). */
+export const twoSidedOptions: Record<string, Options> = { ...registryOptions, ...sideOptions('src'), ...sideOptions('dest') };
+
+export const jobsOption: Options = { alias: 'j', type: 'number', default: 6, describe: 'blobs copied at once (6, as skopeo)' };
+
 /** Docker transport options from flags and the environment (only CLIs read process.env). */
 export async function dockerOptionsFrom(argv: Argv, side?: 'src' | 'dest'): Promise<DockerTransportOptions> {
   const { defaultAuthFiles } = await import('../auth/credentials.js');
@@ -57,6 +62,23 @@ export async function transportsFor(provider: TransportsProvider, argv: Argv, si
   const { dockerTransport } = await import('../docker-transport.js');
   const docker = dockerTransport(await dockerOptionsFrom(argv, side));
   return { docker, all: [...(await provider(argv)), docker] };
+}
+
+type SideTransports = Awaited<ReturnType<typeof transportsFor>>;
+
+/** Runs `use` with the source's and the destination's transports, and closes both however it ends. */
+export async function withBothSides<T>(provider: TransportsProvider, argv: Argv, use: (src: SideTransports, dst: SideTransports) => Promise<T>): Promise<T> {
+  const src = await transportsFor(provider, argv, 'src');
+  try {
+    const dst = await transportsFor(provider, argv, 'dest');
+    try {
+      return await use(src, dst);
+    } finally {
+      dst.docker.close();
+    }
+  } finally {
+    src.docker.close();
+  }
 }
 
 /**

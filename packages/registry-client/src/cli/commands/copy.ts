@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { registryOptions, withExamples, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+import { jobsOption, twoSidedOptions, withBothSides, withExamples, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 export function copyCommand(options: RegistryCommandsOptions): CommandModule {
   return {
@@ -8,12 +8,10 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
     builder: (y) =>
       withExamples(
         y
-          .options(registryOptions)
-          .options(sideOptions('src'))
-          .options(sideOptions('dest'))
+          .options(twoSidedOptions)
           .option('all', { alias: 'a', type: 'boolean', describe: 'copy the whole index, every platform' })
           .option('platform', { type: 'string', describe: 'pick os/arch[/variant] from an index' })
-          .option('jobs', { alias: 'j', type: 'number', default: 6, describe: 'blobs copied at once (6, as skopeo)' })
+          .option('jobs', jobsOption)
           .option('dest-compress-format', { choices: ['gzip', 'zstd', 'none'], describe: 're-compress layers for the destination (changes digests)' })
           .option('manifest-format', { choices: ['oci', 'v2s2'], describe: 'convert the manifest format (changes the digest; layers untouched)' })
           .option('progress', { choices: ['auto', 'plain', 'none'], default: 'auto', describe: 'progress on stderr' })
@@ -31,10 +29,8 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
       const { parsePlatform } = await import('@ocikit/oci-image');
       const { printJson, printLine, interruptSignal } = await import('@ocikit/oci-image/cli');
       const { progressReporter } = await import('../progress.js');
-      const src = await transportsFor(options.transports, argv, 'src');
-      const dst = await transportsFor(options.transports, argv, 'dest');
       const progress = progressReporter(argv.quiet ? 'none' : (argv.progress as 'auto' | 'plain' | 'none'));
-      try {
+      await withBothSides(options.transports, argv, async (src, dst) => {
         const result = await copyImage(argv.source as string, argv.destination as string, {
           sourceTransports: src.all,
           destinationTransports: dst.all,
@@ -53,10 +49,7 @@ export function copyCommand(options: RegistryCommandsOptions): CommandModule {
         }
         if (argv.format === 'json') printJson(result);
         else printLine(result.reference);
-      } finally {
-        src.docker.close();
-        dst.docker.close();
-      }
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '@ocikit/oci-image/cli';
-import { registryOptions, withExamples, sideOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+import { jobsOption, twoSidedOptions, withBothSides, withExamples, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 export function syncCommand(options: RegistryCommandsOptions): CommandModule {
   return {
@@ -9,11 +9,9 @@ export function syncCommand(options: RegistryCommandsOptions): CommandModule {
     builder: (y) =>
       withExamples(
         y
-          .options(registryOptions)
-          .options(sideOptions('src'))
-          .options(sideOptions('dest'))
+          .options(twoSidedOptions)
           .option('all', { alias: 'a', type: 'boolean', describe: 'copy whole indexes, every platform' })
-          .option('jobs', { alias: 'j', type: 'number', default: 6, describe: 'blobs copied at once (6, as skopeo)' })
+          .option('jobs', jobsOption)
           .option('format', { choices: ['text', 'json'], default: 'text', describe: 'output format' }),
         [
           ['$0 sync docker://localhost:5000/team/app ./mirror', 'every tag into ./mirror/app as an OCI layout'],
@@ -29,9 +27,7 @@ export function syncCommand(options: RegistryCommandsOptions): CommandModule {
       for (const s of sources) if (!s.startsWith('docker://')) throw new UsageError(`sync sources are docker:// references, not ${JSON.stringify(s)}`);
       const { syncImages } = await import('../../sync.js');
       const { printJson, printLine, interruptSignal } = await import('@ocikit/oci-image/cli');
-      const src = await transportsFor(options.transports, argv, 'src');
-      const dst = await transportsFor(options.transports, argv, 'dest');
-      try {
+      await withBothSides(options.transports, argv, async (src, dst) => {
         const results = await syncImages(sources, destination, {
           source: src.docker,
           destinationTransports: dst.all,
@@ -43,10 +39,7 @@ export function syncCommand(options: RegistryCommandsOptions): CommandModule {
           },
         });
         if (argv.format === 'json') printJson(results);
-      } finally {
-        src.docker.close();
-        dst.docker.close();
-      }
+      });
     },
   };
 }
