@@ -54,7 +54,7 @@ export async function createBundle(dir: string, options: CreateBundleOptions): P
       if (result.status === 'rejected') throw result.reason;
       mounts[i]!.destination = result.value;
     });
-    if (spec.process?.cwd) await assertNoSymlinkEscape(rootfs, spec.process.cwd, false);
+    // cwd is not checked: the runtime resolves it inside the container, after pivot_root.
   }
   if (spec.process?.rlimits) {
     // A runtime cannot raise a hard limit above ours (no CAP_SYS_RESOURCE): ask for no more.
@@ -83,7 +83,7 @@ export async function prepareMountpoint(rootfs: string, destination: string, asF
   if (!isAbsolute(destination)) throw new UnsafeRootfsError(destination, 'is not an absolute mount destination');
   const clean = posix.normalize(destination);
   if (RUNTIME_POPULATED.some((p) => clean === p || clean.startsWith(`${p}/`))) {
-    await assertNoSymlinkEscape(rootfs, clean, true);
+    await assertPlainDirs(rootfs, clean);
   }
   const resolved = await resolveInRootfs(rootfs, clean);
   const inner = `/${posix.relative(rootfs, resolved)}`.replace(/\/$/, '') || '/';
@@ -95,18 +95,15 @@ export async function prepareMountpoint(rootfs: string, destination: string, asF
   return inner;
 }
 
-/** Fail when any existing component of `path` in the rootfs is a symlink (or, if strict, not a directory). */
-async function assertNoSymlinkEscape(rootfs: string, path: string, strict: boolean): Promise<void> {
+/** Fail when any existing component of `path` in the rootfs is a symlink or not a directory. */
+async function assertPlainDirs(rootfs: string, path: string): Promise<void> {
   let current = rootfs;
   for (const part of path.split('/').filter(Boolean)) {
     current = join(current, part);
     const info = await lstat(current).catch(() => undefined);
     if (!info) return;
-    if (info.isSymbolicLink()) {
-      if (strict) throw new UnsafeRootfsError(path, `passes through a symlink (${part})`);
-      return; // the runtime resolves cwd inside the container, after pivot_root
-    }
-    if (strict && !info.isDirectory()) throw new UnsafeRootfsError(path, `is not a directory (${part})`);
+    if (info.isSymbolicLink()) throw new UnsafeRootfsError(path, `passes through a symlink (${part})`);
+    if (!info.isDirectory()) throw new UnsafeRootfsError(path, `is not a directory (${part})`);
   }
 }
 
