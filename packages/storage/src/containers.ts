@@ -152,6 +152,11 @@ export async function findContainer(store: Store, idOrName: string): Promise<Con
   throw new ContainerNotKnownError(idOrName);
 }
 
+/** The record of a container: one in hand (records never change after create) is used as it is, without reading it again. */
+export async function containerOf(store: Store, container: string | ContainerRecord): Promise<ContainerRecord> {
+  return typeof container === 'string' ? findContainer(store, container) : container;
+}
+
 /** Ids of containers made from an image (by manifest digest). */
 export async function containersOfImage(store: Store, digest: string): Promise<string[]> {
   return (await listContainers(store)).filter((c) => c.imageDigest === digest).map((c) => c.id);

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { overlayLowerDirs } from './layers.js';
-import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
+import { containerDirs, containerOf, findContainer, type ContainerRecord } from './containers.js';
 import { ContainerMountedError } from './errors.js';
 import { withLock } from './lock.js';
 import { isMounted, mountOverlay, overlayOptions, unmount } from './overlay.js';
@@ -45,8 +45,8 @@ export interface MountOptions {
  * same mount point. A count whose mount vanished (reboot, crash, someone's
  * umount) is reset, so the mount is made again.
  */
-export async function mountContainer(store: Store, idOrName: string, options: MountOptions = {}): Promise<{ id: string; mountPoint: string; count: number }> {
-  const c = await findContainer(store, idOrName);
+export async function mountContainer(store: Store, container: string | ContainerRecord, options: MountOptions = {}): Promise<{ id: string; mountPoint: string; count: number }> {
+  const c = await containerOf(store, container);
   const mountPoint = mountPointOf(store, c);
   return withLock(store.paths.locks, mountLockName(c.id), async () => {
     store.logger.debug?.(`mount ${c.id}`);
@@ -91,8 +91,8 @@ export interface OverlayRoot {
  * to unmount or to leak when the container ends. Undefined when the driver
  * is not overlay or the options would not fit a page.
  */
-export async function overlayRootOf(store: Store, idOrName: string, options: { volatile?: boolean } = {}): Promise<OverlayRoot | undefined> {
-  const c = await findContainer(store, idOrName);
+export async function overlayRootOf(store: Store, container: string | ContainerRecord, options: { volatile?: boolean } = {}): Promise<OverlayRoot | undefined> {
+  const c = await containerOf(store, container);
   if (c.driver !== 'overlay') return undefined;
   const spec = await overlaySpec(store, c, mountPointOf(store, c));
   const lower = spec.lower.map((dir) => (dir.startsWith('/') ? dir : join(spec.layersDir, dir)));

@@ -1,4 +1,4 @@
-import { findContainer, deleteContainerFiles, type ContainerRecord } from './containers.js';
+import { containerOf, deleteContainerFiles, type ContainerRecord } from './containers.js';
 import { releaseMounts } from './mounts.js';
 import type { Store } from './store.js';
 
@@ -8,8 +8,8 @@ export interface RemoveContainerOptions {
 }
 
 /** Remove a container (refused while mounted, unless forced). Its layers stay for gc. */
-export async function removeContainer(store: Store, idOrName: string, options: RemoveContainerOptions = {}): Promise<ContainerRecord> {
-  const c = await findContainer(store, idOrName);
+export async function removeContainer(store: Store, container: string | ContainerRecord, options: RemoveContainerOptions = {}): Promise<ContainerRecord> {
+  const c = await containerOf(store, container);
   await releaseMounts(store, c, options.force ?? false);
   await deleteContainerFiles(store, c.id);
   return c;

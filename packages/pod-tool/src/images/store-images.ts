@@ -89,15 +89,15 @@ export async function prepareRootfs(store: Store, image: string, digest: string,
   try {
     if (config.status === 'rejected') throw config.reason;
     if (options.runtimeMountsRoot && options.throwaway && !config.value.config?.User && Object.keys(config.value.config?.Volumes ?? {}).length === 0) {
-      const root = await overlayRootOf(store, record.id, { volatile: true });
+      const root = await overlayRootOf(store, record, { volatile: true });
       if (root && (await layeredPathsAreDirs(root.layers, defaultMounts().map((m) => m.destination)))) {
         return { image, imageDigest: digest, imageConfig: config.value, rootfs: root.target, storageId: record.id, rootOverlay: { options: root.options } };
       }
     }
-    const { mountPoint } = await mountContainer(store, record.id, options.throwaway ? { volatile: true } : {});
+    const { mountPoint } = await mountContainer(store, record, options.throwaway ? { volatile: true } : {});
     return { image, imageDigest: digest, imageConfig: config.value, rootfs: mountPoint, storageId: record.id };
   } catch (error) {
-    await removeStorageContainer(store, record.id, { force: true }).catch(() => undefined);
+    await removeStorageContainer(store, record, { force: true }).catch(() => undefined);
     throw error;
   }
 }

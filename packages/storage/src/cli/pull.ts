@@ -50,11 +50,11 @@ export async function createMountedFromText(store: Store, text: string, options:
   const c = await createFromText(store, text, options);
   const { mountContainer } = await import('../mounts.js');
   try {
-    const { mountPoint, count } = await mountContainer(store, c.id);
+    const { mountPoint, count } = await mountContainer(store, c);
     return { ...c, mountPoint, mounts: count };
   } catch (error) {
     const { removeContainer } = await import('../remove.js');
-    await removeContainer(store, c.id, { force: true }).catch(() => {});
+    await removeContainer(store, c, { force: true }).catch(() => {});
     throw error;
   }
 }
