@@ -49,7 +49,7 @@ function contextIsStdin(argv: readonly string[]): boolean {
 
 /** `bud` / `build`: the CLI side of buildImage (reads files, env and stdin; prints references). */
 export async function budCommand(args: BudArgs): Promise<void> {
-  const { UsageError, printLine } = await import('@ocikit/oci-image/cli');
+  const { UsageError, printLine, interruptSignal, stderrLogger } = await import('@ocikit/oci-image/cli');
   const contextArg = contextIsStdin(process.argv.slice(2)) ? '-' : (args.context ?? '.');
   if (contextArg === '-' && args.file === '-') throw new UsageError('the context and the Dockerfile cannot both come from stdin');
   let contextDir = resolve(contextArg);
@@ -69,10 +69,13 @@ export async function budCommand(args: BudArgs): Promise<void> {
       dockerfileName = '<stdin>';
     } else {
       const candidates = args.file ? [resolve(args.file)] : [join(contextDir, 'Containerfile'), join(contextDir, 'Dockerfile')];
-      const found = await (async () => {
-        for (const c of candidates) if (await stat(c).then((s) => s.isFile(), () => false)) return c;
-        return undefined;
-      })();
+      let found: string | undefined;
+      for (const c of candidates) {
+        if (await stat(c).then((s) => s.isFile(), () => false)) {
+          found = c;
+          break;
+        }
+      }
       if (!found) throw new UsageError(`no Containerfile or Dockerfile in ${contextDir}`, 'name one with -f FILE');
       dockerfile = await readFile(found, 'utf8');
       dockerfileName = args.file ?? found.slice(contextDir.length + 1);
@@ -85,7 +88,7 @@ export async function budCommand(args: BudArgs): Promise<void> {
     const destinations = tags.map((t) => (namesTransport(t, transports) ? t : `storage:${t}`));
     const ignore = await readIgnoreFile(contextDir, args.ignorefile ? resolve(args.ignorefile) : undefined);
     const timestamp = timestampFrom(args.timestamp);
-    const controller = (await import('@ocikit/oci-image/cli')).interruptSignal();
+    const controller = interruptSignal();
     const result = await buildImage({
       store,
       transports,
@@ -109,7 +112,7 @@ export async function budCommand(args: BudArgs): Promise<void> {
       ...(args.format === 'docker' || args.format === 'oci' ? { format: args.format } : {}),
       runStdio: ['ignore', args.quiet ? 'ignore' : process.stderr, process.stderr],
       signal: controller,
-      logger: (await import('@ocikit/oci-image/cli')).stderrLogger(args.debug),
+      logger: stderrLogger(args.debug),
       onProgress: (e) => {
         if (args.quiet) return;
         process.stderr.write(e.cached ? '--> Using cache\n' : `STEP ${e.step}/${e.total}: ${e.text}\n`);
