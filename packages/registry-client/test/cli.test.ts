@@ -1,27 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
 import { makeTestImage, type TestImage } from './support/images.js';
-
-const BIN = resolve(import.meta.dirname, '../bin/oci-registry.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(input ?? '');
-  });
-}
+import { run } from './support/cli.js';
 
 describe('oci-registry CLI against the real registry', () => {
   let registry: RunningRegistry;

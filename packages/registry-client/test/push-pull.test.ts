@@ -1,55 +1,40 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DigestingStream, localTransports, MediaTypes, OciLayout, readImage, withRef } from '@ocikit/oci-image';
-import { copyImage, dockerTransport, getManifest, listTags, type DockerTransport } from '@ocikit/registry-client';
-import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
+import { describe, expect, it } from 'vitest';
+import { DigestingStream, MediaTypes, OciLayout, readImage, withRef } from '@ocikit/oci-image';
+import { copyImage, getManifest, listTags } from '@ocikit/registry-client';
 import { makeTestImage } from './support/images.js';
+import { useRegistry } from './support/registry-suite.js';
 
 describe('push and pull against the real registry (anonymous)', () => {
-  let registry: RunningRegistry;
-  let work: string;
-  let docker: DockerTransport;
-  beforeAll(async () => {
-    registry = await startRegistry();
-    work = mkdtempSync(join(tmpdir(), 'ocikit-rc-'));
-    docker = dockerTransport({});
-  });
-  afterAll(async () => {
-    docker?.close();
-    await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const suite = useRegistry({}, 'ocikit-rc-');
 
   it('pushes an OCI layout and pulls it back with every digest kept', async () => {
-    const image = await makeTestImage(join(work, 'src'), 'v1', { layers: 3, layerSize: 300_000 });
-    const transports = [...localTransports, docker];
-    const pushed = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${registry.host}/app/one:v1`, { sourceTransports: transports, destinationTransports: transports });
-    expect(pushed.reference).toBe(`docker://${registry.host}/app/one:v1@${image.manifest.digest}`);
+    const image = await makeTestImage(join(suite.work, 'src'), 'v1', { layers: 3, layerSize: 300_000 });
+    const pushed = await copyImage(`oci:${join(suite.work, 'src')}:v1`, `docker://${suite.registry.host}/app/one:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
+    expect(pushed.reference).toBe(`docker://${suite.registry.host}/app/one:v1@${image.manifest.digest}`);
     expect(pushed.blobsCopied).toBe(4);
-    const client = await docker.client(registry.host);
+    const client = await suite.docker.client(suite.registry.host);
     const raw = await getManifest(client, 'app/one', 'v1');
     expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
     expect(await listTags(client, 'app/one')).toEqual(['v1']);
 
-    const pulled = await copyImage(`docker://${registry.host}/app/one:v1`, `oci:${join(work, 'dst')}:copy`, { sourceTransports: transports, destinationTransports: transports });
+    const pulled = await copyImage(`docker://${suite.registry.host}/app/one:v1`, `oci:${join(suite.work, 'dst')}:copy`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
     expect(pulled.digest).toBe(image.manifest.digest);
-    const blobs = readdirSync(join(work, 'dst', 'blobs', 'sha256')).sort();
+    const blobs = readdirSync(join(suite.work, 'dst', 'blobs', 'sha256')).sort();
     expect(blobs).toEqual([image.manifest, image.config, ...image.layers].map((d) => d.digest.slice(7)).sort());
-    expect(readFileSync(join(work, 'dst', 'blobs', 'sha256', image.manifest.digest.slice(7))).equals(image.manifestBytes)).toBe(true);
+    expect(readFileSync(join(suite.work, 'dst', 'blobs', 'sha256', image.manifest.digest.slice(7))).equals(image.manifestBytes)).toBe(true);
 
-    const again = await copyImage(`oci:${join(work, 'src')}:v1`, `docker://${registry.host}/app/one:v1`, { sourceTransports: transports, destinationTransports: transports });
+    const again = await copyImage(`oci:${join(suite.work, 'src')}:v1`, `docker://${suite.registry.host}/app/one:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
     expect(again.blobsCopied).toBe(0);
     expect(again.blobsSkipped).toBe(4);
   });
 
   it('re-compresses layers on request (--dest-compress-format) keeping the uncompressed content', async () => {
-    const image = await makeTestImage(join(work, 'plain'), 'v1', { layers: 2, layerSize: 200_000 });
-    const transports = [...localTransports, docker];
-    const pushed = await copyImage(`oci:${join(work, 'plain')}:v1`, `docker://${registry.host}/app/zstd:v1`, { sourceTransports: transports, destinationTransports: transports, compressFormat: 'zstd' });
+    const image = await makeTestImage(join(suite.work, 'plain'), 'v1', { layers: 2, layerSize: 200_000 });
+    const pushed = await copyImage(`oci:${join(suite.work, 'plain')}:v1`, `docker://${suite.registry.host}/app/zstd:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports, compressFormat: 'zstd' });
     expect(pushed.digest).not.toBe(image.manifest.digest);
-    const source = await docker.openSource(docker.parse(`${registry.host}/app/zstd:v1`, ''));
+    const source = await suite.docker.openSource(suite.docker.parse(`${suite.registry.host}/app/zstd:v1`, ''));
     const pulled = await readImage(source);
     const manifest = await pulled.manifest();
     expect(manifest.layers.map((l) => l.mediaType)).toEqual([MediaTypes.ociLayerZstd, MediaTypes.ociLayerZstd]);
@@ -69,20 +54,19 @@ describe('push and pull against the real registry (anonymous)', () => {
   });
 
   it('pushes to a digest-only reference and refuses a digest that does not match', async () => {
-    const image = await makeTestImage(join(work, 'bydigest'), 'v1', { layers: 1 });
-    const transports = [...localTransports, docker];
-    const pushed = await copyImage(`oci:${join(work, 'bydigest')}:v1`, `docker://${registry.host}/app/bydigest@${image.manifest.digest}`, { sourceTransports: transports, destinationTransports: transports });
-    expect(pushed.reference).toBe(`docker://${registry.host}/app/bydigest@${image.manifest.digest}`);
-    const raw = await getManifest(await docker.client(registry.host), 'app/bydigest', image.manifest.digest);
+    const image = await makeTestImage(join(suite.work, 'bydigest'), 'v1', { layers: 1 });
+    const pushed = await copyImage(`oci:${join(suite.work, 'bydigest')}:v1`, `docker://${suite.registry.host}/app/bydigest@${image.manifest.digest}`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
+    expect(pushed.reference).toBe(`docker://${suite.registry.host}/app/bydigest@${image.manifest.digest}`);
+    const raw = await getManifest(await suite.docker.client(suite.registry.host), 'app/bydigest', image.manifest.digest);
     expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
     const wrong = `sha256:${'e'.repeat(64)}`;
     await expect(
-      copyImage(`oci:${join(work, 'bydigest')}:v1`, `docker://${registry.host}/app/bydigest@${wrong}`, { sourceTransports: transports, destinationTransports: transports }),
+      copyImage(`oci:${join(suite.work, 'bydigest')}:v1`, `docker://${suite.registry.host}/app/bydigest@${wrong}`, { sourceTransports: suite.transports, destinationTransports: suite.transports }),
     ).rejects.toMatchObject({ code: 'ERR_REGISTRY_DIGEST' });
   });
 
   it('copies a multi-platform index with --all, and one platform without it', async () => {
-    const dir = join(work, 'multi');
+    const dir = join(suite.work, 'multi');
     const amd = await makeTestImage(dir, 'amd', { layers: 1 });
     const arm = await makeTestImage(dir, 'arm', { layers: 1, extra: { architecture: 'arm64', variant: 'v8' } });
     const layout = new OciLayout(dir);
@@ -96,33 +80,31 @@ describe('push and pull against the real registry (anonymous)', () => {
     };
     const indexDescriptor = await layout.putBlobBytes(Buffer.from(JSON.stringify(index)), MediaTypes.ociIndex);
     await layout.updateIndex((i) => withRef(i, 'multi', indexDescriptor));
-    const transports = [...localTransports, docker];
-    const pushed = await copyImage(`oci:${dir}:multi`, `docker://${registry.host}/app/multi:v1`, { sourceTransports: transports, destinationTransports: transports, all: true });
+    const pushed = await copyImage(`oci:${dir}:multi`, `docker://${suite.registry.host}/app/multi:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports, all: true });
     expect(pushed.digest).toBe(indexDescriptor.digest);
-    const raw = await getManifest(await docker.client(registry.host), 'app/multi', 'v1');
+    const raw = await getManifest(await suite.docker.client(suite.registry.host), 'app/multi', 'v1');
     expect(raw.mediaType).toBe(MediaTypes.ociIndex);
-    const back = await copyImage(`docker://${registry.host}/app/multi:v1`, `oci:${join(work, 'multi-back')}:m`, { sourceTransports: transports, destinationTransports: transports, all: true });
+    const back = await copyImage(`docker://${suite.registry.host}/app/multi:v1`, `oci:${join(suite.work, 'multi-back')}:m`, { sourceTransports: suite.transports, destinationTransports: suite.transports, all: true });
     expect(back.digest).toBe(indexDescriptor.digest);
-    const one = await copyImage(`docker://${registry.host}/app/multi:v1`, `oci:${join(work, 'multi-one')}:m`, {
-      sourceTransports: transports,
-      destinationTransports: transports,
+    const one = await copyImage(`docker://${suite.registry.host}/app/multi:v1`, `oci:${join(suite.work, 'multi-one')}:m`, {
+      sourceTransports: suite.transports,
+      destinationTransports: suite.transports,
       platform: { os: 'linux', architecture: 'arm64' },
     });
     expect(one.digest).toBe(arm.manifest.digest);
   });
 
   it('refuses to push a corrupt blob from the source, and the registry keeps nothing', async () => {
-    const dir = join(work, 'corrupt');
+    const dir = join(suite.work, 'corrupt');
     const image = await makeTestImage(dir, 'v1', { layers: 1, layerSize: 50_000 });
     const layer = image.layers[0]!;
     const { openSync, writeSync, closeSync } = await import('node:fs');
     const fd = openSync(join(dir, 'blobs', 'sha256', layer.digest.slice(7)), 'r+');
     writeSync(fd, Buffer.from('XXXX'), 0, 4, 100);
     closeSync(fd);
-    const transports = [...localTransports, docker];
-    const error = (await copyImage(`oci:${dir}:v1`, `docker://${registry.host}/app/corrupt:v1`, { sourceTransports: transports, destinationTransports: transports }).catch((e: unknown) => e)) as { code: string };
+    const error = (await copyImage(`oci:${dir}:v1`, `docker://${suite.registry.host}/app/corrupt:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports }).catch((e: unknown) => e)) as { code: string };
     expect(error.code).toBe('ERR_OCI_DIGEST_MISMATCH');
     const { headBlob } = await import('@ocikit/registry-client');
-    expect(await headBlob(await docker.client(registry.host), 'app/corrupt', layer.digest)).toBeUndefined();
+    expect(await headBlob(await suite.docker.client(suite.registry.host), 'app/corrupt', layer.digest)).toBeUndefined();
   });
 });

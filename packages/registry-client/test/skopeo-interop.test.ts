@@ -1,18 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTransports } from '@ocikit/oci-image';
-import { copyImage, dockerTransport, getManifest, type DockerTransport } from '@ocikit/registry-client';
-import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
+import { describe, expect, it } from 'vitest';
+import { copyImage, getManifest } from '@ocikit/registry-client';
+import type { RunningRegistry } from '../../../test/support/registry.js';
 import { makeTestImage } from './support/images.js';
+import { useRegistry } from './support/registry-suite.js';
 
 const exec = promisify(execFile);
 
 function blobNames(layout: string): string[] {
   return readdirSync(join(layout, 'blobs', 'sha256')).filter((n) => !n.startsWith('.')).sort();
+}
+
+function credsOf(registry: RunningRegistry): string {
+  return `${registry.username}:${registry.password}`;
 }
 
 function topManifest(layout: string): Buffer {
@@ -21,55 +24,39 @@ function topManifest(layout: string): Buffer {
 }
 
 describe('interop with skopeo through the real registry (token auth)', () => {
-  let registry: RunningRegistry;
-  let work: string;
-  let docker: DockerTransport;
-  let creds: string;
-  beforeAll(async () => {
-    registry = await startRegistry({ auth: 'token' });
-    work = mkdtempSync(join(tmpdir(), 'ocikit-rc-skopeo-'));
-    creds = `${registry.username}:${registry.password}`;
-    docker = dockerTransport({ creds });
-  });
-  afterAll(async () => {
-    docker?.close();
-    await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const suite = useRegistry({ auth: 'token' }, 'ocikit-rc-skopeo-', (registry) => ({ creds: credsOf(registry) }));
+  const creds = () => credsOf(suite.registry);
 
   it('skopeo pulls what we pushed, byte for byte', async () => {
-    const image = await makeTestImage(join(work, 'ours'), 'v1', { layers: 3, layerSize: 200_000 });
-    const transports = [...localTransports, docker];
-    await copyImage(`oci:${join(work, 'ours')}:v1`, `docker://${registry.host}/interop/ours:v1`, { sourceTransports: transports, destinationTransports: transports });
-    await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--src-creds', creds, `docker://${registry.host}/interop/ours:v1`, `oci:${join(work, 'by-skopeo')}:v1`]);
-    expect(topManifest(join(work, 'by-skopeo')).equals(image.manifestBytes)).toBe(true);
-    expect(blobNames(join(work, 'by-skopeo'))).toEqual(blobNames(join(work, 'ours')));
-    const { stdout } = await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${registry.host}/interop/ours:v1`]);
+    const image = await makeTestImage(join(suite.work, 'ours'), 'v1', { layers: 3, layerSize: 200_000 });
+    await copyImage(`oci:${join(suite.work, 'ours')}:v1`, `docker://${suite.registry.host}/interop/ours:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
+    await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--src-creds', creds(), `docker://${suite.registry.host}/interop/ours:v1`, `oci:${join(suite.work, 'by-skopeo')}:v1`]);
+    expect(topManifest(join(suite.work, 'by-skopeo')).equals(image.manifestBytes)).toBe(true);
+    expect(blobNames(join(suite.work, 'by-skopeo'))).toEqual(blobNames(join(suite.work, 'ours')));
+    const { stdout } = await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', creds(), `docker://${suite.registry.host}/interop/ours:v1`]);
     expect(Buffer.from(stdout).equals(image.manifestBytes)).toBe(true);
   });
 
   it('we pull what skopeo pushed, byte for byte, busybox included', async () => {
     // A real binary layer (busybox-static) plus a random one.
-    const image = await makeTestImage(join(work, 'theirs-src'), 'v1', { layers: 1, layerSize: 150_000, files: [{ name: 'bin/busybox', data: readFileSync('/bin/busybox') }] });
-    await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${join(work, 'theirs-src')}:v1`, `docker://${registry.host}/interop/theirs:v1`]);
-    const raw = await getManifest(await docker.client(registry.host), 'interop/theirs', 'v1');
-    const transports = [...localTransports, docker];
-    const pulled = await copyImage(`docker://${registry.host}/interop/theirs:v1`, `oci:${join(work, 'by-us')}:v1`, { sourceTransports: transports, destinationTransports: transports });
+    const image = await makeTestImage(join(suite.work, 'theirs-src'), 'v1', { layers: 1, layerSize: 150_000, files: [{ name: 'bin/busybox', data: readFileSync('/bin/busybox') }] });
+    await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', creds(), `oci:${join(suite.work, 'theirs-src')}:v1`, `docker://${suite.registry.host}/interop/theirs:v1`]);
+    const raw = await getManifest(await suite.docker.client(suite.registry.host), 'interop/theirs', 'v1');
+    const pulled = await copyImage(`docker://${suite.registry.host}/interop/theirs:v1`, `oci:${join(suite.work, 'by-us')}:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
     expect(pulled.digest).toBe(raw.digest);
-    expect(topManifest(join(work, 'by-us')).equals(raw.bytes)).toBe(true);
+    expect(topManifest(join(suite.work, 'by-us')).equals(raw.bytes)).toBe(true);
     // skopeo keeps an OCI manifest as it is when the registry takes OCI.
     expect(raw.bytes.equals(image.manifestBytes)).toBe(true);
-    expect(blobNames(join(work, 'by-us'))).toEqual(blobNames(join(work, 'theirs-src')));
+    expect(blobNames(join(suite.work, 'by-us'))).toEqual(blobNames(join(suite.work, 'theirs-src')));
   });
 
   it('we pull a Docker schema2 image that skopeo converted, keeping its bytes', async () => {
-    await makeTestImage(join(work, 'v2s2-src'), 'v1', { layers: 1, layerSize: 10_000 });
-    await exec('skopeo', ['copy', '--quiet', '--format', 'v2s2', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${join(work, 'v2s2-src')}:v1`, `docker://${registry.host}/interop/v2s2:v1`]);
-    const raw = await getManifest(await docker.client(registry.host), 'interop/v2s2', 'v1');
+    await makeTestImage(join(suite.work, 'v2s2-src'), 'v1', { layers: 1, layerSize: 10_000 });
+    await exec('skopeo', ['copy', '--quiet', '--format', 'v2s2', '--dest-tls-verify=false', '--dest-creds', creds(), `oci:${join(suite.work, 'v2s2-src')}:v1`, `docker://${suite.registry.host}/interop/v2s2:v1`]);
+    const raw = await getManifest(await suite.docker.client(suite.registry.host), 'interop/v2s2', 'v1');
     expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
-    const transports = [...localTransports, docker];
-    const pulled = await copyImage(`docker://${registry.host}/interop/v2s2:v1`, `oci:${join(work, 'v2s2-us')}:v1`, { sourceTransports: transports, destinationTransports: transports });
+    const pulled = await copyImage(`docker://${suite.registry.host}/interop/v2s2:v1`, `oci:${join(suite.work, 'v2s2-us')}:v1`, { sourceTransports: suite.transports, destinationTransports: suite.transports });
     expect(pulled.digest).toBe(raw.digest);
-    expect(topManifest(join(work, 'v2s2-us')).equals(raw.bytes)).toBe(true);
+    expect(topManifest(join(suite.work, 'v2s2-us')).equals(raw.bytes)).toBe(true);
   });
 });

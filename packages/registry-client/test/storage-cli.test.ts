@@ -1,20 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../../test/support/registry.js';
 import { makeTestImage, type TestImage } from './support/images.js';
-
-const BIN = resolve(import.meta.dirname, '../bin/oci-registry.js');
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { run } from './support/cli.js';
 
 /** oci-registry moves images in and out of the local store when @ocikit/storage is installed beside it. */
 describe('oci-registry with storage: references', () => {
