@@ -1,5 +1,6 @@
 import type { Image } from '@ocikit/oci-image';
 import { imageFs } from './files.js';
+import { getNode } from './fs-tree.js';
 import { visibleBytes, type MergedFs } from './merge.js';
 
 export interface Offender {
@@ -60,12 +61,8 @@ export function efficiencyOf(fs: MergedFs, top = 20): EfficiencyReport {
 }
 
 function finalType(fs: MergedFs, path: string): Offender['finally'] {
-  let node = fs.root;
-  for (const part of path.split('/')) {
-    const child = node.children?.get(part);
-    if (!child) return 'gone';
-    node = child;
-  }
+  const node = getNode(fs.root, path);
+  if (!node) return 'gone';
   return node.type === 'file' ? 'file' : 'other';
 }
 
