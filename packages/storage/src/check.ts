@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TEMP_PREFIX } from '@ocikit/oci-image';
+import { removeTree, TEMP_PREFIX } from '@ocikit/oci-image';
 import { hexOf } from './chain.js';
 import { deleteContainerFiles, listContainers, readContainerRecord } from './containers.js';
 import { ensureLayers, layerExists, readLayerRecord, SHORT_LINKS } from './layers.js';
@@ -68,7 +68,7 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (!name.startsWith(prefix) || (prefix === '' && name.startsWith('overlay-probe')) || !staleTemp(name)) continue;
       note({ kind: 'temp', subject: join(dir, name), message: 'left by an interrupted operation', ...(repair ? { repaired: 'removed' } : {}) });
-      if (repair) await rm(join(dir, name), { recursive: true, force: true });
+      if (repair) await removeTree(join(dir, name));
     }
   }
 
@@ -95,7 +95,7 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     for (const hex of await readdir(store.paths.layersDir(driver)).catch(() => [] as string[])) {
       if (hex.startsWith('.') || (await readLayerRecord(store, driver, hex))) continue;
       note({ kind: 'layer', subject: `${driver}:${hex}`, message: 'unpacked layer without its record', ...(repair ? { repaired: 'removed' } : {}) });
-      if (repair) await rm(store.paths.layer(driver, hex), { recursive: true, force: true });
+      if (repair) await removeTree(store.paths.layer(driver, hex));
     }
   }
 
@@ -112,7 +112,7 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     const c = await readContainerRecord(store, id);
     if (!c) {
       note({ kind: 'container', subject: id, message: 'container dir without a readable record', ...(repair ? { repaired: 'removed' } : {}) });
-      if (repair) await rm(store.paths.container(id), { recursive: true, force: true });
+      if (repair) await removeTree(store.paths.container(id));
       continue;
     }
     const missing = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree, writeFileAtomic, type Descriptor } from '@ocikit/oci-image';
 import { copyTree, ensureLayers, layerExists, type LayerRecord } from './layers.js';
@@ -106,7 +106,7 @@ async function createOnce(store: Store, imageRef: string, options: CreateContain
         return record;
       });
     } finally {
-      await rm(temp, { recursive: true, force: true });
+      await removeTree(temp);
     }
   });
 }

@@ -1,6 +1,6 @@
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REF_NAME_ANNOTATION } from '@ocikit/oci-image';
+import { REF_NAME_ANNOTATION, removeTree } from '@ocikit/oci-image';
 import { chainIds, hexOf } from './chain.js';
 import { CONTAINERS_LOCK, listContainers } from './containers.js';
 import { listInflight } from './inflight.js';
@@ -84,7 +84,7 @@ async function removeLayers(store: Store, keep: Set<string>, result: PruneResult
       const trash = join(store.paths.tmp, tempName(`gc-${hex.slice(0, 12)}`));
       await rename(join(dir, hex), trash);
       if (driver === 'overlay') await rm(join(dir, SHORT_LINKS, hex.slice(0, 16)), { force: true });
-      await rm(trash, { recursive: true, force: true });
+      await removeTree(trash);
       result.removedLayers++;
     }
   }

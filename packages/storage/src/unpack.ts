@@ -1,7 +1,7 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { applyLayer, decompressStream, streamToFileAtomic, writeFileAtomic, type Layer } from '@ocikit/oci-image';
+import { applyLayer, decompressStream, removeTree, streamToFileAtomic, writeFileAtomic, type Layer } from '@ocikit/oci-image';
 import { hexOf } from './chain.js';
 import { copyTree, type LayerRecord } from './layers.js';
 import { LAYER_RECORD, LAYER_TREE, tempName } from './paths.js';
@@ -43,7 +43,7 @@ export async function unpackOne(store: Store, record: LayerRecord, layer: Layer,
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
     });
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    await removeTree(temp);
   }
 }
 
