@@ -1,9 +1,9 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { podSchemaProblems } from './kube-schema.js';
-import { busyboxRootfs, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
+import { busyboxRunroot, dropRunroot, ociPod, RUNTIMES, sh } from './support.js';
 
 describe('the Pod schema check', () => {
   it('rejects what Kubernetes would', () => {
@@ -30,17 +30,12 @@ describe.each(RUNTIMES)('generate kube -> play kube with %s', (runtime) => {
   let hostData: string;
 
   beforeAll(async () => {
-    dir = await tempDir(`kube-${runtime}`);
-    rootfs = await busyboxRootfs(dir);
-    base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
+    ({ dir, rootfs, base } = await busyboxRunroot(`kube-${runtime}`, runtime));
     hostData = join(dir, 'data');
     await mkdir(hostData);
     await writeFile(join(hostData, 'note'), 'host data\n');
   });
-  afterAll(async () => {
-    await removeEverything(base);
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropRunroot(dir, base));
 
   it('round-trips a pod through Kubernetes YAML that fits the Pod schema', async () => {
     expect((await ociPod([...base, 'pod', 'create', '--name', 'kp', '--hostname', 'kphost'])).code).toBe(0);

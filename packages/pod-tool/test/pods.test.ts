@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
+import { busyboxRunroot, dropRunroot, hostTraces, ociPod, RUNTIMES, sh } from './support.js';
 
 async function fetchText(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
@@ -21,14 +20,9 @@ describe.each(RUNTIMES)('pods and networks with %s', (runtime) => {
   let base: string[];
 
   beforeAll(async () => {
-    dir = await tempDir(`pods-${runtime}`);
-    rootfs = await busyboxRootfs(dir);
-    base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
+    ({ dir, rootfs, base } = await busyboxRunroot(`pods-${runtime}`, runtime));
   });
-  afterAll(async () => {
-    await removeEverything(base);
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropRunroot(dir, base));
 
   it('runs two containers of a pod that talk over localhost and share a hostname', async () => {
     const pod = await ociPod([...base, 'pod', 'create', '--name', 'p1', '--hostname', 'podhost']);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfs, hostTraces, ociPod, RUNTIMES, sh, tempDir, removeEverything } from './support.js';
+import { busyboxRunroot, dropRunroot, hostTraces, ociPod, RUNTIMES, sh } from './support.js';
 
 describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
   let dir: string;
@@ -11,14 +11,9 @@ describe.each(RUNTIMES)('oci-pod run with %s', (runtime) => {
   const runCmd = (flags: string[], command: string) => ociPod([...base, 'run', '--rm', ...flags, '--rootfs', rootfs, 'sh', '-c', command]);
 
   beforeAll(async () => {
-    dir = await tempDir(`run-${runtime}`);
-    rootfs = await busyboxRootfs(dir);
-    base = ['--runroot', join(dir, 'run'), '--runtime', runtime];
+    ({ dir, rootfs, base } = await busyboxRunroot(`run-${runtime}`, runtime));
   });
-  afterAll(async () => {
-    await removeEverything(base);
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => dropRunroot(dir, base));
 
   it('returns the exit code and keeps stdout and stderr apart', async () => {
     const result = await runCmd([], 'echo out; echo err >&2; exit 5');

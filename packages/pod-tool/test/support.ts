@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,4 +83,16 @@ export async function removeEverything(base: string[]): Promise<void> {
   for (const pod of (JSON.parse(pods.stdout || '[]') as Array<{ name: string }>)) await ociPod([...base, 'pod', 'rm', '-f', pod.name]);
   const ids = (await ociPod([...base, 'ps', '-a', '-q'])).stdout.split('\n').filter(Boolean);
   if (ids.length) await ociPod([...base, 'rm', '-f', ...ids]);
+}
+
+/** A temp dir holding a busybox rootfs, and the oci-pod flags of a runroot inside it for `runtime`. */
+export async function busyboxRunroot(prefix: string, runtime: string): Promise<{ dir: string; rootfs: string; base: string[] }> {
+  const dir = await tempDir(prefix);
+  return { dir, rootfs: await busyboxRootfs(dir), base: ['--runroot', join(dir, 'run'), '--runtime', runtime] };
+}
+
+/** Remove what a suite's runroot still holds, then its temp dir. */
+export async function dropRunroot(dir: string, base: string[]): Promise<void> {
+  await removeEverything(base);
+  await rm(dir, { recursive: true, force: true });
 }
