@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hexOf } from './chain.js';
-import { containerDirs, findContainer, type ContainerRecord } from './containers.js';
+import { containerDirs, containerOf, type ContainerRecord } from './containers.js';
 import { overlayLowerDirs } from './layers.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { LAYER_TREE, tempName } from './paths.js';
@@ -187,8 +187,8 @@ async function withBaseTree<T>(store: Store, c: ContainerRecord, work: (base: st
 }
 
 /** What a container changed compared with its image, like `podman diff`. */
-export async function containerChanges(store: Store, idOrName: string): Promise<ContainerChanges> {
-  const c = await findContainer(store, idOrName);
+export async function containerChanges(store: Store, container: string | ContainerRecord): Promise<ContainerChanges> {
+  const c = await containerOf(store, container);
   const dir = store.paths.container(c.id);
   const changes: Change[] = [];
   if (c.driver === 'overlay') {

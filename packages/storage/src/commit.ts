@@ -40,7 +40,7 @@ export async function commitContainer(store: Store, idOrName: string, destinatio
   const c = await findContainer(store, idOrName);
   return withInflight(store, `commit ${c.id}`, async () => {
     const base = await imageByDigest(store, c.imageDigest);
-    const { changes } = await containerChanges(store, c.id);
+    const { changes } = await containerChanges(store, c);
     const layer = await containerLayer(store, c, {
       compression: options.compression ?? 'gzip',
       ...(options.signal ? { signal: options.signal } : {}),
