@@ -57,11 +57,26 @@ export async function dockerOptionsFrom(argv: Argv, side?: 'src' | 'dest'): Prom
   };
 }
 
+/** A docker transport configured for one side (or for both, without `side`). */
+async function dockerFor(argv: Argv, side?: 'src' | 'dest') {
+  const { dockerTransport } = await import('../docker-transport.js');
+  return dockerTransport(await dockerOptionsFrom(argv, side));
+}
+
 /** Local transports plus a docker transport configured for one side. */
 export async function transportsFor(provider: TransportsProvider, argv: Argv, side?: 'src' | 'dest') {
-  const { dockerTransport } = await import('../docker-transport.js');
-  const docker = dockerTransport(await dockerOptionsFrom(argv, side));
+  const docker = await dockerFor(argv, side);
   return { docker, all: [...(await provider(argv)), docker] };
+}
+
+/** Runs `use` with the docker transport alone (commands that speak only docker:// load no other transport), then closes it. */
+export async function withDocker<T>(argv: Argv, use: (docker: Awaited<ReturnType<typeof dockerFor>>) => Promise<T>): Promise<T> {
+  const docker = await dockerFor(argv);
+  try {
+    return await use(docker);
+  } finally {
+    docker.close();
+  }
 }
 
 type SideTransports = Awaited<ReturnType<typeof transportsFor>>;

@@ -16,11 +16,11 @@ export function registryCommands(options: RegistryCommandsOptions): (parser: Arg
     parser
       .command(copyCommand(options))
       .command(syncCommand(options))
-      .command(tagsCommand(options))
+      .command(tagsCommand)
       .command(manifestCommand(options))
-      .command(deleteCommand(options))
-      .command(referrersCommand(options))
-      .command(catalogCommand(options))
+      .command(deleteCommand)
+      .command(referrersCommand)
+      .command(catalogCommand)
       .command(loginCommand)
       .command(logoutCommand);
 }

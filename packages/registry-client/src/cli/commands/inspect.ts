@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError, writeOut } from '@ocikit/oci-image/cli';
-import { registryOptions, transportsFor, type Argv, type RegistryCommandsOptions } from '../options.js';
+import { registryOptions, transportsFor, withDocker, type Argv, type RegistryCommandsOptions } from '../options.js';
 
 async function dockerRef(text: string) {
   if (!text.startsWith('docker://')) throw new UsageError(`expected a docker:// reference, got ${JSON.stringify(text)}`);
@@ -8,27 +8,22 @@ async function dockerRef(text: string) {
   return parseDockerReference(text.slice('docker://'.length), text);
 }
 
-export function tagsCommand(options: RegistryCommandsOptions): CommandModule {
-  return {
-    command: 'tags <repository>',
-    describe: 'list the tags of docker://HOST/REPO (all pages)',
-    builder: (y) => y.options(registryOptions).option('format', { choices: ['text', 'json'], default: 'text' }).option('page-size', { type: 'number', describe: 'tags per request' }),
-    handler: async (raw) => {
-      const argv = raw as Argv;
-      const ref = await dockerRef(argv.repository as string);
-      const { listTags } = await import('../../listing.js');
-      const { printJson, printLine } = await import('@ocikit/oci-image/cli');
-      const { docker } = await transportsFor(options.transports, argv);
-      try {
-        const tags = await listTags(await docker.client(ref.registry), ref.repository, { pageSize: argv['page-size'] as number | undefined });
-        if (argv.format === 'json') printJson({ Repository: `${ref.registry}/${ref.repository}`, Tags: tags });
-        else for (const tag of tags) printLine(tag);
-      } finally {
-        docker.close();
-      }
-    },
-  };
-}
+export const tagsCommand: CommandModule = {
+  command: 'tags <repository>',
+  describe: 'list the tags of docker://HOST/REPO (all pages)',
+  builder: (y) => y.options(registryOptions).option('format', { choices: ['text', 'json'], default: 'text' }).option('page-size', { type: 'number', describe: 'tags per request' }),
+  handler: async (raw) => {
+    const argv = raw as Argv;
+    const ref = await dockerRef(argv.repository as string);
+    const { listTags } = await import('../../listing.js');
+    const { printJson, printLine } = await import('@ocikit/oci-image/cli');
+    await withDocker(argv, async (docker) => {
+      const tags = await listTags(await docker.client(ref.registry), ref.repository, { pageSize: argv['page-size'] as number | undefined });
+      if (argv.format === 'json') printJson({ Repository: `${ref.registry}/${ref.repository}`, Tags: tags });
+      else for (const tag of tags) printLine(tag);
+    });
+  },
+};
 
 export function manifestCommand(options: RegistryCommandsOptions): CommandModule {
   return {
@@ -54,72 +49,57 @@ export function manifestCommand(options: RegistryCommandsOptions): CommandModule
   };
 }
 
-export function deleteCommand(options: RegistryCommandsOptions): CommandModule {
-  return {
-    command: 'delete <reference>',
-    describe: 'delete a manifest from a registry (a tag is resolved to its digest first)',
-    builder: (y) => y.options(registryOptions),
-    handler: async (raw) => {
-      const argv = raw as Argv;
-      const ref = await dockerRef(argv.reference as string);
-      const { deleteImage } = await import('../../delete.js');
-      const { printLine } = await import('@ocikit/oci-image/cli');
-      const { docker } = await transportsFor(options.transports, argv);
-      try {
-        const digest = await deleteImage(docker, ref);
-        printLine(`docker://${ref.registry}/${ref.repository}@${digest}`);
-      } finally {
-        docker.close();
-      }
-    },
-  };
-}
+export const deleteCommand: CommandModule = {
+  command: 'delete <reference>',
+  describe: 'delete a manifest from a registry (a tag is resolved to its digest first)',
+  builder: (y) => y.options(registryOptions),
+  handler: async (raw) => {
+    const argv = raw as Argv;
+    const ref = await dockerRef(argv.reference as string);
+    const { deleteImage } = await import('../../delete.js');
+    const { printLine } = await import('@ocikit/oci-image/cli');
+    await withDocker(argv, async (docker) => {
+      const digest = await deleteImage(docker, ref);
+      printLine(`docker://${ref.registry}/${ref.repository}@${digest}`);
+    });
+  },
+};
 
-export function referrersCommand(options: RegistryCommandsOptions): CommandModule {
-  return {
-    command: 'referrers <reference>',
-    describe: 'list manifests that refer to docker://HOST/REPO@DIGEST (referrers API, else the tag schema)',
-    builder: (y) => y.options(registryOptions).option('artifact-type', { type: 'string' }).option('format', { choices: ['text', 'json'], default: 'text' }),
-    handler: async (raw) => {
-      const argv = raw as Argv;
-      const ref = await dockerRef(argv.reference as string);
-      const { listReferrers } = await import('../../listing.js');
-      const { headManifest } = await import('../../manifests.js');
-      const { printJson, printLine } = await import('@ocikit/oci-image/cli');
-      const { docker } = await transportsFor(options.transports, argv);
-      try {
-        const client = await docker.client(ref.registry);
-        const digest = ref.digest ?? (await headManifest(client, ref.repository, ref.tag ?? 'latest'))?.digest;
-        if (!digest) throw new UsageError(`${argv.reference} does not exist`);
-        const found = await listReferrers(client, ref.repository, digest, { artifactType: argv['artifact-type'] as string | undefined });
-        if (argv.format === 'json') printJson(found.index);
-        else for (const d of found.index.manifests) printLine(`${d.digest} ${d.artifactType ?? d.mediaType}`);
-      } finally {
-        docker.close();
-      }
-    },
-  };
-}
+export const referrersCommand: CommandModule = {
+  command: 'referrers <reference>',
+  describe: 'list manifests that refer to docker://HOST/REPO@DIGEST (referrers API, else the tag schema)',
+  builder: (y) => y.options(registryOptions).option('artifact-type', { type: 'string' }).option('format', { choices: ['text', 'json'], default: 'text' }),
+  handler: async (raw) => {
+    const argv = raw as Argv;
+    const ref = await dockerRef(argv.reference as string);
+    const { listReferrers } = await import('../../listing.js');
+    const { headManifest } = await import('../../manifests.js');
+    const { printJson, printLine } = await import('@ocikit/oci-image/cli');
+    await withDocker(argv, async (docker) => {
+      const client = await docker.client(ref.registry);
+      const digest = ref.digest ?? (await headManifest(client, ref.repository, ref.tag ?? 'latest'))?.digest;
+      if (!digest) throw new UsageError(`${argv.reference} does not exist`);
+      const found = await listReferrers(client, ref.repository, digest, { artifactType: argv['artifact-type'] as string | undefined });
+      if (argv.format === 'json') printJson(found.index);
+      else for (const d of found.index.manifests) printLine(`${d.digest} ${d.artifactType ?? d.mediaType}`);
+    });
+  },
+};
 
-export function catalogCommand(options: RegistryCommandsOptions): CommandModule {
-  return {
-    command: 'catalog <registry>',
-    describe: 'list the repositories of a registry (docker://HOST), all pages',
-    builder: (y) => y.options(registryOptions).option('format', { choices: ['text', 'json'], default: 'text' }).option('page-size', { type: 'number' }),
-    handler: async (raw) => {
-      const argv = raw as Argv;
-      const registry = String(argv.registry).replace(/^docker:\/\//, '').replace(/\/+$/, '');
-      if (!registry || registry.includes('/')) throw new UsageError(`expected docker://HOST[:PORT], got ${JSON.stringify(argv.registry)}`);
-      const { listRepositories } = await import('../../listing.js');
-      const { printJson, printLine } = await import('@ocikit/oci-image/cli');
-      const { docker } = await transportsFor(options.transports, argv);
-      try {
-        const repositories = await listRepositories(await docker.client(registry), { pageSize: argv['page-size'] as number | undefined });
-        if (argv.format === 'json') printJson({ Registry: registry, Repositories: repositories });
-        else for (const repository of repositories) printLine(repository);
-      } finally {
-        docker.close();
-      }
-    },
-  };
-}
+export const catalogCommand: CommandModule = {
+  command: 'catalog <registry>',
+  describe: 'list the repositories of a registry (docker://HOST), all pages',
+  builder: (y) => y.options(registryOptions).option('format', { choices: ['text', 'json'], default: 'text' }).option('page-size', { type: 'number' }),
+  handler: async (raw) => {
+    const argv = raw as Argv;
+    const registry = String(argv.registry).replace(/^docker:\/\//, '').replace(/\/+$/, '');
+    if (!registry || registry.includes('/')) throw new UsageError(`expected docker://HOST[:PORT], got ${JSON.stringify(argv.registry)}`);
+    const { listRepositories } = await import('../../listing.js');
+    const { printJson, printLine } = await import('@ocikit/oci-image/cli');
+    await withDocker(argv, async (docker) => {
+      const repositories = await listRepositories(await docker.client(registry), { pageSize: argv['page-size'] as number | undefined });
+      if (argv.format === 'json') printJson({ Registry: registry, Repositories: repositories });
+      else for (const repository of repositories) printLine(repository);
+    });
+  },
+};
