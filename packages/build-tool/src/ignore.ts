@@ -16,6 +16,8 @@ interface Rule {
  */
 export class IgnoreRules {
   private readonly rules: Rule[];
+  /** Any `!` rules: then an excluded directory must still be walked. */
+  readonly hasExceptions: boolean;
 
   constructor(patterns: readonly string[]) {
     this.rules = [];
@@ -28,6 +30,7 @@ export class IgnoreRules {
       if (text === '.' || text === '') continue;
       this.rules.push({ negate, regex: globToRegex(text), pattern: text });
     }
+    this.hasExceptions = this.rules.some((r) => r.negate);
   }
 
   static parse(text: string): IgnoreRules {
@@ -38,10 +41,6 @@ export class IgnoreRules {
     return this.rules.length === 0;
   }
 
-  /** Any `!` rules: then an excluded directory must still be walked. */
-  get hasExceptions(): boolean {
-    return this.rules.some((r) => r.negate);
-  }
 
   /** Is this context-relative path (no leading ./ or /) excluded? */
   ignores(path: string): boolean {

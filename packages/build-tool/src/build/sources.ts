@@ -95,10 +95,11 @@ export function* walkSource(root: SourceRoot, dirRel: string): Generator<{ rel: 
   }
   for (const name of names) {
     const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-    if (root.ignore?.ignores(rel) && !root.ignore.hasExceptions) continue;
+    const ignored = root.ignore?.ignores(rel) ?? false;
+    // Without `!` rules nothing below an ignored path can come back.
+    if (ignored && !root.ignore?.hasExceptions) continue;
     const entryAbs = join(abs, name);
     const stats = lstatSync(entryAbs);
-    const ignored = root.ignore?.ignores(rel) ?? false;
     if (!ignored) yield { rel, abs: entryAbs, stats };
     if (stats.isDirectory()) yield* walkSource(root, rel);
   }
