@@ -42,6 +42,7 @@ function destinationFor(ref: DockerReference, tag: string, destination: string):
  */
 export async function syncImages(sources: readonly string[], destination: string, options: SyncOptions): Promise<SyncResult[]> {
   const results: SyncResult[] = [];
+  const dstTransport = options.destinationTransports.find((t) => t.name === 'docker') as DockerTransport | undefined;
   for (const text of sources) {
     const bare = text.replace(/^docker:\/\//, '');
     const ref = parseDockerReference(bare);
@@ -55,7 +56,6 @@ export async function syncImages(sources: readonly string[], destination: string
       let reference = '';
       if (dst.startsWith('docker://')) {
         const dstRef = parseDockerReference(dst.slice('docker://'.length));
-        const dstTransport = options.destinationTransports.find((t) => t.name === 'docker') as DockerTransport | undefined;
         const [have, want] = await Promise.all([
           dstTransport ? dstTransport.client(dstRef.registry).then((c) => headManifest(c, dstRef.repository, dstRef.tag ?? 'latest', options.signal)) : undefined,
           headManifest(client, ref.repository, tag, options.signal),
