@@ -10,7 +10,6 @@ import { DigestingStream } from '../digest.js';
 import { OciError } from '../errors.js';
 import { layerFromOpener, type Layer } from '../layer.js';
 import { ociLayerMediaType, type Compression } from '../media-types.js';
-import { ParallelGzip } from './parallel-gzip.js';
 import { allAdditions, changePath, diffTrees, type Change } from './diff.js';
 import { BLOCK, encodeHeader, END_OF_ARCHIVE, padding } from './tar-format.js';
 import { walkTree, type TreeNode } from './tree.js';
@@ -168,7 +167,11 @@ export async function writeLayerBlob(tar: Readable, options: LayerWriteOptions &
     const diff = new DigestingStream();
     const blob = new DigestingStream();
     // gzip is the slow part of layer creation: spread it over the cores (same bytes whatever their number).
-    const codec = compression === 'gzip' ? new ParallelGzip(options.level) : await compressor(compression, options.level === undefined ? {} : { level: options.level });
+    // Loaded here, as compression.ts loads zlib: importing the layer code must not cost zlib's start-up.
+    const codec =
+      compression === 'gzip'
+        ? new (await import('./parallel-gzip.js')).ParallelGzip(options.level)
+        : await compressor(compression, options.level === undefined ? {} : { level: options.level });
     await pipeline(tar, diff, codec, blob, createWriteStream(file), options.signal ? { signal: options.signal } : {});
     const descriptor = { mediaType: ociLayerMediaType(compression), digest: blob.digest(), size: blob.size };
     const layer = layerFromOpener(descriptor, async () => createReadStream(file, { highWaterMark: 256 * 1024 }), diff.digest());
