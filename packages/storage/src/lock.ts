@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'nod
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from './errors.js';
+import { processAlive } from './inflight.js';
 
 export interface LockOptions {
   /** How long to keep trying before giving up. */
@@ -29,14 +30,7 @@ function ownerAlive(identity: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   const now = startTimeOf(pid);
-  if (now === undefined) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
+  if (now === undefined) return processAlive(pid);
   return started === '?' || now === started;
 }
 
