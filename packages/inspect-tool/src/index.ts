@@ -10,4 +10,5 @@ export { imageEfficiency, efficiencyOf, type EfficiencyReport, type Offender } f
 export { diffImages, diffTrees, diffConfigs, DIFF_TYPES, type DiffType, type ImageDiff, type FileChange, type ConfigChange } from './diff.js';
 export { parseDpkgStatus, parseApkInstalled, parseNpmLock, diffPackages, type InstalledPackage, type PackageDiff, type PackageManager } from './packages.js';
 export { imageReport } from './report.js';
-export { renderReport, humanBytes, type ReportData } from './report-html.js';
+export { renderReport, type ReportData } from './report-html.js';
+export { humanBytes } from './human-bytes.js';

@@ -2,6 +2,7 @@ import type { FsNode } from './fs-tree.js';
 import type { EfficiencyReport } from './efficiency.js';
 import type { HistoryRow } from './history.js';
 import type { InspectResult } from './inspect.js';
+import { humanBytes } from './human-bytes.js';
 
 export interface ReportData {
   reference: string;
@@ -31,17 +32,6 @@ export function escapeHtml(text: string): string {
 /** JSON that is safe inside a <script> element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-export function humanBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** A horizontal bar per layer: stored size and content bytes, as inline SVG. */

@@ -29,4 +29,4 @@ export function table(headers: string[], rows: Array<Array<string | number>>, ri
     .join('\n');
 }
 
-export { humanBytes } from '../report-html.js';
+export { humanBytes } from '../human-bytes.js';
