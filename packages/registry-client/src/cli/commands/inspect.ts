@@ -38,8 +38,7 @@ export function manifestCommand(options: RegistryCommandsOptions): CommandModule
       try {
         const ref = parseReference(argv.reference as string, all);
         const source = await ref.transport.openSource(ref.value);
-        const manifest = await source.getManifest();
-        await source.close();
+        const manifest = await source.getManifest().finally(() => source.close());
         if (argv.digest) printLine(manifest.digest);
         else writeOut(manifest.bytes);
       } finally {
