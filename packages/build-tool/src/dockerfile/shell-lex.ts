@@ -131,18 +131,20 @@ class Lexer {
     const start = this.pos++;
     const next = this.src[this.pos];
     if (next === '{') return this.braced(start);
-    if (next !== undefined && NAME_START.test(next)) {
-      let name = '';
-      while (this.pos < this.src.length && NAME_CHAR.test(this.src[this.pos] as string)) name += this.src[this.pos++];
-      return this.lookup(name) ?? '';
-    }
+    if (next !== undefined && NAME_START.test(next)) return this.lookup(this.name()) ?? '';
     return '$';
+  }
+
+  /** The variable name at the cursor (possibly empty). */
+  private name(): string {
+    const start = this.pos;
+    while (this.pos < this.src.length && NAME_CHAR.test(this.src[this.pos] as string)) this.pos++;
+    return this.src.slice(start, this.pos);
   }
 
   private braced(start: number): string {
     this.pos++; // {
-    let name = '';
-    while (this.pos < this.src.length && NAME_CHAR.test(this.src[this.pos] as string)) name += this.src[this.pos++];
+    const name = this.name();
     if (name === '') throw new ExpansionError('bad substitution: missing variable name in ${}', start);
     if (this.pos >= this.src.length) throw new ExpansionError('missing } in variable substitution', start);
     if (this.src[this.pos] === '}') {
