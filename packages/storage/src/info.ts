@@ -1,5 +1,4 @@
 import { listContainers } from './containers.js';
-import { listImages } from './images.js';
 import { listLayers } from './layers.js';
 import { canMountOverlay } from './overlay.js';
 import type { DriverName } from './paths.js';
@@ -16,14 +15,20 @@ export interface StoreInfo {
 }
 
 export async function storeInfo(store: Store): Promise<StoreInfo> {
-  const layers = await listLayers(store);
+  // Counts only, asked side by side: images are the index's distinct digests (no manifest or config read).
+  const [layers, overlaySupported, index, containers] = await Promise.all([
+    listLayers(store),
+    canMountOverlay(store.paths),
+    store.layout.readIndex(),
+    listContainers(store),
+  ]);
   return {
     root: store.root,
     runroot: store.runroot,
     driver: store.driver,
-    overlaySupported: await canMountOverlay(store.paths),
-    images: (await listImages(store)).length,
-    containers: (await listContainers(store)).length,
+    overlaySupported,
+    images: new Set(index.manifests.map((d) => d.digest)).size,
+    containers: containers.length,
     layers: { overlay: layers.filter((l) => l.driver === 'overlay').length, vfs: layers.filter((l) => l.driver === 'vfs').length },
   };
 }

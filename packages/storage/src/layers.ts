@@ -112,15 +112,15 @@ export interface LayerListing {
 
 /** Every unpacked layer (and unfinished ones, record undefined) of both drivers. */
 export async function listLayers(store: Store): Promise<LayerListing[]> {
-  const out: LayerListing[] = [];
-  for (const driver of ['overlay', 'vfs'] as const) {
-    const names = await readdir(store.paths.layersDir(driver)).catch(() => [] as string[]);
-    for (const hex of names.sort()) {
-      if (hex.startsWith('.')) continue;
-      out.push({ chainId: `sha256:${hex}`, driver, record: await readLayerRecord(store, driver, hex) });
-    }
-  }
-  return out;
+  // Records read side by side; the listing keeps its order (overlay then vfs, each sorted).
+  const perDriver = await Promise.all(
+    (['overlay', 'vfs'] as const).map(async (driver) => {
+      const names = await readdir(store.paths.layersDir(driver)).catch(() => [] as string[]);
+      const hexes = names.filter((hex) => !hex.startsWith('.')).sort();
+      return Promise.all(hexes.map(async (hex) => ({ chainId: `sha256:${hex}`, driver, record: await readLayerRecord(store, driver, hex) })));
+    }),
+  );
+  return perDriver.flat();
 }
 
 export async function layerExists(store: Store, driver: DriverName, chainHex: string): Promise<boolean> {

@@ -35,8 +35,7 @@ export function containerCommands(parser: Argv): Argv {
       const { listContainers } = await import('../containers.js');
       const { readMountRecord } = await import('../mounts.js');
       const store = await storeFromArgs(args);
-      const rows = [];
-      for (const c of await listContainers(store)) rows.push({ ...c, mounts: (await readMountRecord(store, c.id))?.count ?? 0 });
+      const rows = await Promise.all((await listContainers(store)).map(async (c) => ({ ...c, mounts: (await readMountRecord(store, c.id))?.count ?? 0 })));
       if (json(args)) return printJson(rows);
       printLine(table(['CONTAINER ID', 'NAME', 'IMAGE', 'DRIVER', 'MOUNTS', 'CREATED'], rows.map((c) => [c.id.slice(0, 12), c.name, c.image.replace(/^sha256:/, '').slice(0, 40), c.driver, String(c.mounts), c.created])));
     }))
