@@ -52,7 +52,7 @@ export function downloadBlob(client: RegistryClient, repository: string, descrip
     let response;
     try {
       const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-      response = await client.request({ method: 'GET', path, headers, scopes: [pullScope(repository)], expect: [200, 206], signal: options.signal });
+      response = await client.request({ method: 'GET', path, headers, scopes: [pullScope(repository)], expect: [200, 206], signal: options.signal, bulk: true });
     } catch (error) {
       return fail(error);
     }

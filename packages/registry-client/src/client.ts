@@ -32,6 +32,8 @@ export interface RegistryRequest {
   /** Statuses that count as success; others become RegistryError. */
   expect: readonly number[];
   signal?: AbortSignal | undefined;
+  /** A blob body the caller streams (see HttpRequest.bulk). */
+  bulk?: boolean;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -198,6 +200,7 @@ export class RegistryClient {
         headers,
         ...(req.body !== undefined && hop === 0 ? { body: req.body } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.bulk ? { bulk: true } : {}),
       });
       const location = response.header('location');
       const isRedirect = REDIRECTS.has(response.status) && location && (req.method === 'GET' || req.method === 'HEAD');

@@ -9,6 +9,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | Readable;
   signal?: AbortSignal;
+  /** A big body the caller streams (a blob): the HTTP layer may take a leaner path for it. */
+  bulk?: boolean;
 }
 
 export interface HttpResponse {

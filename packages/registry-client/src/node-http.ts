@@ -1,8 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
+import { bulkGet } from './bulk-get.js';
 import type { HttpFetch, HttpRequest, HttpResponse, NodeFetchOptions } from './http.js';
 
 type Send = (url: URL, options: RequestOptions) => ClientRequest;
+
+const USER_AGENT = 'ocikit-registry-client';
 
 /** Sockets read in 64 KiB steps; a larger buffer pauses the socket less often while a disk write is pending. */
 const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
@@ -60,8 +63,9 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const url = new URL(request.url);
+    if (request.bulk && url.protocol === 'http:' && request.method === 'GET' && request.body === undefined) return bulkGet(request, USER_AGENT);
     const { send: open, agent } = await transportFor(url);
-    const headers: OutgoingHttpHeaders = { 'user-agent': 'ocikit-registry-client', ...(request.headers ?? {}) };
+    const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...(request.headers ?? {}) };
     const body = request.body;
     if (Buffer.isBuffer(body) && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = body.length;
     return new Promise<HttpResponse>((resolve, reject) => {
