@@ -4,11 +4,11 @@
 // Sizes are of the uncompressed content (half random, half text); the best of --reps runs is kept.
 // CPU time (user+sys of the client) is printed too: on a shared machine it is steadier than wall time.
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { startRegistry, timeCommand } from './lib/harness.mjs';
 import { writeImageLayout } from './lib/layout-writer.mjs';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ const MANY_MB = arg('many-mb', 120);
 const BIG_MB = arg('big-mb', 600);
 const REPS = arg('reps', 1);
 
+let START = 0;
 const work = mkdtempSync(join(tmpdir(), 'ocikit-bench-registry-'));
 const MB = 1024 * 1024;
 
@@ -64,6 +65,41 @@ const EXTRA_CA = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 const oursNoCa = (src, dst) => timed('env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, BIN, 'copy', '--quiet', src, dst]);
 const skopeo = (src, dst) => timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', src, dst]);
 
+// Floors: what no client can beat on this machine. curl moves the same blobs
+// in parallel with no hashing, no verification and no fsync (one process per
+// request), and a bare `node -e 0` is what any Node CLI pays before its code runs.
+const HAS_CURL = spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function blobsOf(layout) {
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const manifestDigest = index.manifests[0].digest;
+  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', manifestDigest.slice(7)), 'utf8'));
+  return { manifestDigest, manifest, blobs: [manifest.config, ...manifest.layers].map((d) => d.digest) };
+}
+
+function curlFloor(op, layout, host, repo, into) {
+  const { manifestDigest, manifest, blobs } = blobsOf(layout);
+  const file = (d) => join(layout, 'blobs', 'sha256', d.slice(7));
+  const base = `http://${host}/v2/${repo}`;
+  const script =
+    op === 'push'
+      ? blobs
+          .map(
+            (d) =>
+              `( loc=$(curl -sfS -D - -o /dev/null -X POST ${base}/blobs/uploads/ | tr -d '\\r' | awk 'tolower($1)=="location:"{print $2}'); ` +
+              `curl -sfS -o /dev/null -H 'Expect:' -T ${file(d)} "$loc&digest=${d}" ) &`,
+          )
+          .join('\n') + `\nwait\ncurl -sfS -o /dev/null -X PUT -H 'Content-Type: ${manifest.mediaType}' --data-binary @${file(manifestDigest)} ${base}/manifests/floor`
+      : `mkdir -p ${into}\ncurl -sfS -o /dev/null -H 'Accept: ${manifest.mediaType}' ${base}/manifests/v1\n` +
+        blobs.map((d) => `curl -sfS -o ${join(into, d.slice(7))} ${base}/blobs/${d} &`).join('\n') + '\nfor p in $(jobs -p); do wait $p; done';
+  return timed('bash', ['-ec', script]);
+}
+
+function nodeStart() {
+  const runs = Array.from({ length: 5 }, () => timeCommand([process.execPath, '-e', '0']).wall);
+  return runs.sort((a, b) => a - b)[2] / 1000;
+}
+
 const fmt = (r) => `${r.seconds.toFixed(2)} s (cpu ${r.cpu.toFixed(2)} s), ${r.rss.toFixed(0)} MiB`;
 const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
@@ -73,6 +109,7 @@ async function bench(name, layout) {
     const oursRuns = [];
     const skopeoRuns = [];
     const noCaRuns = [];
+    const floorRuns = [];
     for (let rep = 0; rep < REPS; rep++) {
       // A fresh registry per push so neither tool can skip or mount blobs the other sent.
       if (run === 'push') {
@@ -87,6 +124,11 @@ async function bench(name, layout) {
           noCaRuns.push(oursNoCa(`oci:${layout}:v1`, `docker://${c.host}/bench/${name}:v1`));
           c.stop();
         }
+        if (HAS_CURL) {
+          const f = await startRegistry(work);
+          floorRuns.push(curlFloor('push', layout, f.host, `bench/${name}`));
+          f.stop();
+        }
       } else {
         const r = await startRegistry(work);
         ours(`oci:${layout}:v1`, `docker://${r.host}/bench/${name}:v1`);
@@ -96,7 +138,9 @@ async function bench(name, layout) {
         oursRuns.push(ours(`docker://${r.host}/bench/${name}:v1`, `oci:${d1}:v1`));
         skopeoRuns.push(skopeo(`docker://${r.host}/bench/${name}:v1`, `oci:${d2}:v1`));
         if (EXTRA_CA) noCaRuns.push(oursNoCa(`docker://${r.host}/bench/${name}:v1`, `oci:${d3}:v1`));
-        for (const d of [d1, d2, d3]) rmSync(d, { recursive: true, force: true });
+        const d4 = join(work, `pull-curl-${name}-${rep}`);
+        if (HAS_CURL) floorRuns.push(curlFloor('pull', layout, r.host, `bench/${name}`, d4));
+        for (const d of [d1, d2, d3, d4]) rmSync(d, { recursive: true, force: true });
         r.stop();
       }
     }
@@ -107,6 +151,14 @@ async function bench(name, layout) {
     if (noCaRuns.length) {
       const n = best(noCaRuns);
       rows.push(`  (same, oci-registry with NODE_EXTRA_CA_CERTS unset: ${fmt(n)} | speed-up ${(s.seconds / n.seconds).toFixed(2)}x wall)`);
+    }
+    if (floorRuns.length) {
+      const f = best(floorRuns);
+      const goal = s.seconds / 1.3;
+      rows.push(
+        `  floor: curl in parallel, no hashing or fsync ${f.seconds.toFixed(2)} s; bare node start ${START.toFixed(2)} s; ` +
+          `1.3x skopeo means ${goal.toFixed(2)} s${f.seconds >= goal ? ' (below the floor: no client can)' : f.seconds + START >= goal ? ' (below curl + node start)' : ''}`,
+      );
     }
   }
   return rows;
@@ -120,6 +172,7 @@ try {
   await writeImageLayout(big, [bigFile(BIG_MB)], 'v1');
   const sizes = (dir) => execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0];
   console.log(`generated many-file image (${sizes(many)} MB on disk) and single-layer image (${sizes(big)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  START = nodeStart();
   const lines = [...(await bench(`many-${MANY_MB}mb`, many)), ...(await bench(`big-${BIG_MB}mb`, big))];
   for (const line of lines) console.log(line);
 } finally {
