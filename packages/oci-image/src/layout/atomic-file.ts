@@ -21,8 +21,12 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write bytes to a temporary file beside `path`, fsync, then rename over it. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
+/**
+ * Write bytes to a temporary file beside `path`, fsync, then rename over it
+ * and fsync the folder. `syncFolder: false` leaves that last step to a caller
+ * who renames several files in one folder and syncs it once.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string, mode = 0o644, { syncFolder = true } = {}): Promise<void> {
   const temp = tempPathBeside(path);
   const handle = await open(temp, 'wx', mode);
   try {
@@ -40,7 +44,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDir(dirname(path));
+  if (syncFolder) await syncDir(dirname(path));
 }
 
 /**

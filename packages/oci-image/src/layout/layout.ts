@@ -8,7 +8,7 @@ import { MediaTypes } from '../media-types.js';
 import { schemaProblems } from '../schema/validate.js';
 import type { Descriptor, Index } from '../types.js';
 import { REF_NAME_ANNOTATION } from '../types.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { syncDir, writeFileAtomic } from './atomic-file.js';
 import { writeVerifiedBlob } from './verified-write.js';
 import { withDirLock } from './lock.js';
 
@@ -39,10 +39,12 @@ export class OciLayout {
     const [hasLayout, hasIndex] = await Promise.all([exists(join(root, LAYOUT_FILE)), exists(join(root, INDEX_FILE))]);
     if (hasLayout && hasIndex) return layout;
     await withDirLock(root, LOCK_NAME, async () => {
-      if (!(await exists(join(root, LAYOUT_FILE)))) {
-        await writeFileAtomic(join(root, LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-      }
-      if (!(await exists(join(root, INDEX_FILE)))) await writeFileAtomic(join(root, INDEX_FILE), serialiseIndex(EMPTY_INDEX));
+      // Both written side by side, the folder synced once for the two renames.
+      const writeIfMissing = async (name: string, bytes: string) => {
+        if (!(await exists(join(root, name)))) await writeFileAtomic(join(root, name), bytes, 0o644, { syncFolder: false });
+      };
+      await Promise.all([writeIfMissing(LAYOUT_FILE, JSON.stringify({ imageLayoutVersion: '1.0.0' })), writeIfMissing(INDEX_FILE, serialiseIndex(EMPTY_INDEX))]);
+      await syncDir(root);
     });
     return layout;
   }

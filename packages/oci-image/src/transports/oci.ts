@@ -126,7 +126,9 @@ export class OciLayoutDestination implements ImageDestination {
   }
 
   async hasBlob(descriptor: Descriptor): Promise<boolean> {
-    return (await this.layout()).hasBlob(descriptor);
+    // A stat needs no layout yet: the source starts sending while init() still runs.
+    void this.layout().catch(() => {});
+    return new OciLayout(this.path).hasBlob(descriptor);
   }
 
   async putBlob(descriptor: Descriptor, content: Readable, options: OperationOptions = {}): Promise<void> {
