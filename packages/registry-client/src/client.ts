@@ -54,8 +54,6 @@ export class RegistryClient {
   readonly registry: string;
   readonly auth: Authenticator;
   private base: Promise<string> | undefined;
-  /** True once the ping has answered; until then requests may go out early (sendEarly). */
-  private baseKnown = false;
   private readonly fetch: HttpFetch;
 
   constructor(private readonly options: RegistryClientOptions) {
@@ -66,13 +64,8 @@ export class RegistryClient {
 
   /** Base URL (scheme://host), found once by pinging /v2/. */
   baseUrl(signal?: AbortSignal): Promise<string> {
-    if (!this.base) {
-      this.base = this.ping(signal);
-      this.base.then(
-        () => (this.baseKnown = true),
-        () => (this.base = undefined),
-      );
-    }
+    this.base ??= this.ping(signal);
+    this.base.catch(() => (this.base = undefined));
     return this.base;
   }
 
@@ -141,7 +134,7 @@ export class RegistryClient {
 
   /** Send a request: authorization, redirects (no credentials to another host), retries, one refresh on 401. */
   async request(req: RegistryRequest): Promise<HttpResponse> {
-    const early = this.baseKnown ? undefined : this.sendEarly(req);
+    const early = this.base === undefined ? this.sendEarly(req) : undefined;
     const base = await this.baseUrl(req.signal);
     const replayable = req.body === undefined || Buffer.isBuffer(req.body);
     let refreshed = false;
@@ -169,10 +162,10 @@ export class RegistryClient {
   }
 
   /**
-   * Requests to a registry on this machine go out over plain HTTP while the
-   * ping finds the scheme, saving a round trip: inspect's manifest, a push's
-   * HEADs and upload POSTs. Only bodiless requests, without credentials (none
-   * are known before the ping's challenge).
+   * The first request to a registry on this machine goes out over plain HTTP
+   * while the ping finds the scheme, saving a round trip on short commands
+   * such as inspect. Only bodiless requests, without credentials (none are
+   * known before the ping's challenge).
    */
   private sendEarly(req: RegistryRequest): Promise<HttpResponse | undefined> | undefined {
     if (req.body !== undefined || !this.options.allowHttp || !isLocalRegistry(this.registry)) return undefined;
