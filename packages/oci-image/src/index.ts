@@ -26,5 +26,5 @@ export { localTransports, localTransportsWith } from './transports/local.js';
 export { LOCAL_TRANSPORT_NAMES } from './transports/local-names.js';
 export { gcLayout, reachableDigests, type GcResult, type GcOptions } from './layout/gc.js';
 export { validateArtifact, validateLayout, type ValidationReport } from './validate.js';
-export { copyReference } from './copy-reference.js';
+export { copyReference, type CopyReferenceOptions, type CopyTransform } from './copy-reference.js';
 export { writeVerifiedBlob } from './layout/verified-write.js';

@@ -1,15 +1,4 @@
-import {
-  convertFormat,
-  copy,
-  parseReference,
-  readArtifact,
-  type Compression,
-  type CopyOptions,
-  type CopyResult,
-  type ManifestFormat,
-  type ParsedReference,
-  type Transport,
-} from '@ocikit/oci-image';
+import { copyReference, parseReference, type Compression, type CopyOptions, type CopyResult, type CopyTransform, type ManifestFormat, type Transport } from '@ocikit/oci-image';
 import type { DockerTransport } from './docker-transport.js';
 import type { DockerReference } from './reference.js';
 
@@ -27,20 +16,35 @@ export interface CopyImageOptions extends CopyOptions {
 }
 
 /**
- * Copy one reference to another through the one copy engine of oci-image,
- * with separate transport lists so source and destination can carry their
- * own credentials and TLS settings.
+ * oci-image's copyReference with what a registry copy adds: separate
+ * transport lists (so each side carries its own credentials and TLS
+ * settings), re-compression, and the destination registry pinged while the
+ * source is read.
  */
 export async function copyImage(source: string, destination: string, options: CopyImageOptions): Promise<CopyResult> {
-  const src = parseReference(source, options.sourceTransports);
-  const dst = parseReference(destination, options.destinationTransports);
+  const { sourceTransports, destinationTransports, compressFormat, manifestFormat, tempDir, ...copyOptions } = options;
   // Ended when this copy ends: a ping still retrying never outlives it, and
   // when one blob fails for good the others stop instead of running on.
   const ended = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal;
+  parseReference(source, sourceTransports); // a bad source is reported before a bad destination, as copyReference does
+  const dst = parseReference(destination, destinationTransports);
   pingEarly(dst.transport, dst.value, signal);
+  const recompress: CopyTransform | undefined = compressFormat
+    ? async (artifact, opOptions) => {
+        const { recompressImage } = await import('./recompress.js');
+        const recompressed = await recompressImage(artifact, compressFormat, { ...(tempDir ? { tempDir } : {}), ...opOptions });
+        return { artifact: recompressed.image, cleanup: recompressed.cleanup };
+      }
+    : undefined;
   try {
-    return await copyOpened(src, dst, { ...options, signal }, { signal });
+    return await copyReference(source, destination, sourceTransports, {
+      ...copyOptions,
+      signal,
+      destinationTransports,
+      ...(manifestFormat ? { format: manifestFormat } : {}),
+      ...(recompress ? { transform: recompress } : {}),
+    });
   } finally {
     // A plain reason: abort() without one builds a DOMException (and its stack) every copy.
     ended.abort(COPY_ENDED);
@@ -48,27 +52,6 @@ export async function copyImage(source: string, destination: string, options: Co
 }
 
 const COPY_ENDED = 'the copy ended';
-
-async function copyOpened(src: ParsedReference, dst: ParsedReference, options: CopyImageOptions, opOptions: { signal?: AbortSignal }): Promise<CopyResult> {
-  const opened = await src.transport.openSource(src.value, opOptions);
-  let cleanup: (() => Promise<void>) | undefined;
-  try {
-    let artifact = await readArtifact(opened);
-    if ((options.compressFormat || options.manifestFormat) && artifact.kind === 'index' && !options.all) artifact = await artifact.image(options.platform);
-    if (options.compressFormat) {
-      const { recompressImage } = await import('./recompress.js');
-      const recompressed = await recompressImage(artifact, options.compressFormat, { ...(options.tempDir ? { tempDir: options.tempDir } : {}), ...opOptions });
-      artifact = recompressed.image;
-      cleanup = recompressed.cleanup;
-    }
-    if (options.manifestFormat) artifact = await convertFormat(artifact, options.manifestFormat);
-    const target = await dst.transport.openDestination(dst.value, opOptions);
-    return await copy(artifact, target, options);
-  } finally {
-    await opened.close();
-    await cleanup?.();
-  }
-}
 
 /**
  * A push's first request waits for the registry's ping (scheme, auth
