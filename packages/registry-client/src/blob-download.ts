@@ -10,6 +10,9 @@ export interface DownloadOptions {
   logger?: Logger | undefined;
 }
 
+/** Smaller blobs (configs, small layers) stay on pooled keep-alive sockets: a connection of their own would cost a round trip each. */
+const BULK_MIN_SIZE = 1024 * 1024;
+
 /** Socket reads come in 64 KiB; a 1 MiB buffer lets a slow disk lag without pausing the socket each chunk. */
 const HIGH_WATER_MARK = 1024 * 1024;
 
@@ -52,7 +55,7 @@ export function downloadBlob(client: RegistryClient, repository: string, descrip
     let response;
     try {
       const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-      response = await client.request({ method: 'GET', path, headers, scopes: [pullScope(repository)], expect: [200, 206], signal: options.signal, bulk: true });
+      response = await client.request({ method: 'GET', path, headers, scopes: [pullScope(repository)], expect: [200, 206], signal: options.signal, bulk: descriptor.size >= BULK_MIN_SIZE });
     } catch (error) {
       return fail(error);
     }
