@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { bulkGet } from './bulk-get.js';
-import type { HttpFetch, HttpRequest, HttpResponse, NodeFetchOptions } from './http.js';
+import { secureAgentOptions, type HttpFetch, type HttpRequest, type HttpResponse, type NodeFetchOptions } from './http.js';
 
 type Send = (url: URL, options: RequestOptions) => ClientRequest;
 
@@ -39,16 +39,13 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
   let secure: Promise<{ send: Send; agent: HttpsAgent }> | undefined;
 
   const loadSecure = () => {
-    secure ??= Promise.all([import('node:https'), options.ca?.length ? import('node:tls') : undefined]).then(([https, tls]) => ({
+    secure ??= Promise.all([import('node:https'), import('node:tls')]).then(([https, tls]) => ({
       send: https.request,
       agent: new https.Agent({
         keepAlive: true,
         maxSockets,
         highWaterMark: SOCKET_HIGH_WATER_MARK,
-        rejectUnauthorized: options.tlsVerify !== false,
-        ...(options.ca?.length && tls ? { ca: [...tls.rootCertificates, ...options.ca.map((c) => c.toString('utf8'))] } : {}),
-        ...(options.cert ? { cert: options.cert } : {}),
-        ...(options.key ? { key: options.key } : {}),
+        ...secureAgentOptions(tls, options),
       } as ConstructorParameters<typeof https.Agent>[0]),
     }));
     return secure;
