@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localTransports, readAll } from '@ocikit/oci-image';
 import {
   copyImage,
@@ -194,6 +195,25 @@ describe.each(implementations)('HttpFetch TLS options: %s', (_name, makeFetch) =
       } finally {
         fetch.close();
       }
+    }
+  });
+
+  it('builds one TLS context for all its connections, not one per socket', async () => {
+    const tlsModule = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+    const contexts = vi.spyOn(tlsModule, 'createSecureContext');
+    syncBuiltinESMExports();
+    const fetch = makeFetch({ ca: [readFileSync(join(tls.certDir as string, 'ca.crt'))] });
+    try {
+      // Side by side, so each request needs a socket of its own.
+      const statuses = await Promise.all(
+        [1, 2, 3, 4].map(() => fetch({ method: 'GET', url: `${tls.url}/v2/` }).then((response) => (response.body.resume(), response.status))),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      expect(contexts).toHaveBeenCalledTimes(1);
+    } finally {
+      fetch.close();
+      contexts.mockRestore();
+      syncBuiltinESMExports();
     }
   });
 });
