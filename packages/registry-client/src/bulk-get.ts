@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
@@ -12,6 +12,11 @@ import { ChunkedDecoder } from './chunked-decoder.js';
 const BODY_CHUNK = 1024 * 1024;
 /** Headers larger than this are not a registry talking. */
 const MAX_HEAD = 64 * 1024;
+
+/** Opens the connection a bulk GET reads from: plain TCP, or TLS (tls.connect takes `onread` too). */
+export type BulkConnect = (host: string, port: number, onread: OnReadOpts) => Socket;
+
+const plainConnect: BulkConnect = (host, port, onread) => connect({ host, port, onread });
 
 function connectionError(message: string, code = 'ECONNRESET'): Error {
   return Object.assign(new Error(message), { code });
@@ -54,7 +59,7 @@ function parseHead(text: string): Head {
  * for blobs) are zero-copy; chunked bodies and bodies ended by close are
  * decoded into the same buffers. Redirects are returned to the caller.
  */
-export function bulkGet(request: HttpRequest, userAgent: string): Promise<HttpResponse> {
+export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConnect = plainConnect): Promise<HttpResponse> {
   const url = new URL(request.url);
   const signal = request.signal;
   if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -219,7 +224,8 @@ export function bulkGet(request: HttpRequest, userAgent: string): Promise<HttpRe
       fail(connectionError(head ? 'aborted' : 'socket hang up'));
     };
 
-    const socket: Socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), onread: { buffer: target, callback: onRead } });
+    const defaultPort = url.protocol === 'https:' ? 443 : 80;
+    const socket: Socket = open(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || defaultPort), { buffer: target, callback: onRead });
     socket.setNoDelay(true);
     socket.on('error', (error) => fail(error));
     socket.once('end', onEof);

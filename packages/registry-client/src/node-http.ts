@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { bulkGet } from './bulk-get.js';
+import { bulkGet, type BulkConnect } from './bulk-get.js';
 import { secureAgentOptions, type HttpFetch, type HttpRequest, type HttpResponse, type NodeFetchOptions } from './http.js';
 
 type Send = (url: URL, options: RequestOptions) => ClientRequest;
@@ -36,18 +36,34 @@ function responseOf(res: IncomingMessage, url: string): HttpResponse {
 export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close(): void } {
   const maxSockets = options.maxSockets ?? 16;
   let plain: HttpAgent | undefined;
-  let secure: Promise<{ send: Send; agent: HttpsAgent }> | undefined;
+  let secure: Promise<{ send: Send; agent: HttpsAgent; connect: BulkConnect }> | undefined;
 
   const loadSecure = () => {
-    secure ??= Promise.all([import('node:https'), import('node:tls')]).then(([https, tls]) => ({
-      send: https.request,
-      agent: new https.Agent({
-        keepAlive: true,
-        maxSockets,
-        highWaterMark: SOCKET_HIGH_WATER_MARK,
-        ...secureAgentOptions(tls, options),
-      } as ConstructorParameters<typeof https.Agent>[0]),
-    }));
+    secure ??= Promise.all([import('node:https'), import('node:tls'), import('node:net')]).then(([https, tls, net]) => {
+      const tlsOptions = secureAgentOptions(tls, options);
+      // A bulk GET has a connection of its own; resuming the last TLS session to that host spares it a full handshake.
+      const sessions = new Map<string, Buffer>();
+      const connect: BulkConnect = (host, port, onread) => {
+        const key = `${host}:${port}`;
+        const session = sessions.get(key);
+        const socket = tls.connect({
+          host,
+          port,
+          ...(net.isIP(host) ? {} : { servername: host }),
+          ALPNProtocols: ['http/1.1'],
+          ...tlsOptions,
+          ...(session ? { session } : {}),
+          onread,
+        } as import('node:tls').ConnectionOptions);
+        socket.on('session', (next: Buffer) => sessions.set(key, next));
+        return socket;
+      };
+      return {
+        send: https.request,
+        connect,
+        agent: new https.Agent({ keepAlive: true, maxSockets, highWaterMark: SOCKET_HIGH_WATER_MARK, ...tlsOptions } as ConstructorParameters<typeof https.Agent>[0]),
+      };
+    });
     return secure;
   };
 
@@ -60,7 +76,10 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const url = new URL(request.url);
-    if (request.bulk && url.protocol === 'http:' && request.method === 'GET' && request.body === undefined) return bulkGet(request, USER_AGENT);
+    if (request.bulk && request.method === 'GET' && request.body === undefined) {
+      if (url.protocol === 'http:') return bulkGet(request, USER_AGENT);
+      if (url.protocol === 'https:') return bulkGet(request, USER_AGENT, (await loadSecure()).connect);
+    }
     const { send: open, agent } = await transportFor(url);
     const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...(request.headers ?? {}) };
     const body = request.body;
