@@ -94,6 +94,14 @@ describe('bulkGet', () => {
     expect((await readBody(response)).toString()).toBe('until the end');
   });
 
+  it('skips interim answers (103 Early Hints) and reads the real one', async () => {
+    const base = await rawServer(Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'), () => {});
+    const response = await bulkGet({ method: 'GET', url: `${base}/` }, 'ua');
+    expect(response.status).toBe(200);
+    expect(response.header('link')).toBeNull();
+    expect((await readBody(response)).toString()).toBe('hello');
+  });
+
   it('has no body for 204 and 304, even when the server leaves the connection open', async () => {
     for (const status of [204, 304]) {
       const base = await rawServer(Buffer.from(`HTTP/1.1 ${status} Nothing\r\n\r\n`), () => {});

@@ -160,7 +160,7 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
 
     const startBody = (rest: Buffer) => {
       const h = head as Head;
-      const bodiless = h.status === 204 || h.status === 304 || h.status < 200;
+      const bodiless = h.status === 204 || h.status === 304;
       if (/\bchunked\b/i.test(h.headers.get('transfer-encoding') ?? '')) decoder = new ChunkedDecoder();
       else remaining = bodiless ? 0 : h.length;
       resolve({ status: h.status, url: request.url, header: (name) => h.headers.get(name.toLowerCase()) ?? null, body });
@@ -175,21 +175,32 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
     const onHead = (n: number): boolean => {
       headLength += n;
       const buffer = headBuffer as Buffer;
-      const end = buffer.subarray(0, headLength).indexOf('\r\n\r\n', Math.max(0, headLength - n - 3), 'latin1');
-      if (end < 0) {
-        if (headLength === MAX_HEAD) fail(connectionError('HTTP response head too large', 'HPE_HEADER_OVERFLOW'));
-        return true;
+      let from = Math.max(0, headLength - n - 3);
+      for (;;) {
+        const end = buffer.subarray(0, headLength).indexOf('\r\n\r\n', from, 'latin1');
+        if (end < 0) {
+          if (headLength === MAX_HEAD) fail(connectionError('HTTP response head too large', 'HPE_HEADER_OVERFLOW'));
+          return true;
+        }
+        let parsed: Head;
+        try {
+          parsed = parseHead(buffer.toString('latin1', 0, end));
+        } catch (error) {
+          fail(error as Error);
+          return false;
+        }
+        if (parsed.status >= 200) {
+          head = parsed;
+          headBuffer = undefined;
+          // The rest of this read is body; the head buffer is not read into again, so no copy is needed.
+          startBody(buffer.subarray(end + 4, headLength));
+          return true;
+        }
+        // An interim answer (103 Early Hints, 100 Continue): dropped; the real head follows.
+        buffer.copyWithin(0, end + 4, headLength);
+        headLength -= end + 4;
+        from = 0;
       }
-      try {
-        head = parseHead(buffer.toString('latin1', 0, end));
-      } catch (error) {
-        fail(error as Error);
-        return false;
-      }
-      headBuffer = undefined;
-      // The rest of this read is body; the head buffer is not read into again, so no copy is needed.
-      startBody(buffer.subarray(end + 4, headLength));
-      return true;
     };
 
     // Where the next read lands: the head buffer, the free end of the body buffer, or scratch for chunked framing.
