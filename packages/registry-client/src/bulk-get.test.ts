@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bulkGet } from './bulk-get.js';
+import { BulkPool } from './bulk-pool.js';
 import { readBody } from './http.js';
 
 const servers: Server[] = [];
@@ -160,5 +161,72 @@ describe('bulkGet', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(Buffer.concat(chunks).equals(blob)).toBe(true);
+  });
+
+  it('keeps a connection for the next GET to the same host, and hands it over cleanly', async () => {
+    const blobs = [randomBytes(2 * 1024 * 1024 + 7), randomBytes(3000), randomBytes(1024 * 1024)];
+    let connections = 0;
+    const { base, seen } = await httpServer((req, res) => {
+      const blob = blobs[Number(req.url!.slice(1))]!;
+      res.writeHead(200, { 'content-length': String(blob.length) });
+      res.end(blob);
+    });
+    servers.at(-1)!.on('connection', () => connections++);
+    const pool = new BulkPool();
+    try {
+      for (const [i, blob] of blobs.entries()) {
+        const response = await bulkGet({ method: 'GET', url: `${base}/${i}` }, 'ua', pool);
+        expect((await readBody(response)).equals(blob)).toBe(true);
+      }
+      expect(connections).toBe(1);
+      expect(seen.every((req) => req.headers.connection !== 'close')).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('asks again on a new connection when the server closed the kept one, and not after a "Connection: close"', async () => {
+    let connections = 0;
+    const base = await listen(
+      createNetServer((socket) => {
+        const n = ++connections;
+        let requests = 0;
+        socket.on('data', () => {
+          requests++;
+          // The first connection answers once, then hangs up on the next request (a keep-alive timeout race).
+          if (n === 1 && requests === 2) return socket.destroy();
+          const close = n === 2 ? 'Connection: close\r\n' : '';
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${close}\r\nok`);
+        });
+        socket.on('error', () => {});
+      }),
+    );
+    const pool = new BulkPool();
+    try {
+      for (let i = 0; i < 3; i++) expect((await readBody(await bulkGet({ method: 'GET', url: `${base}/${i}` }, 'ua', pool))).toString()).toBe('ok');
+      // 1: answered, then cut on reuse; 2: the retry, which said close; 3: a new one for the third GET.
+      expect(connections).toBe(3);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('does not reuse a connection whose body was left unread', async () => {
+    let connections = 0;
+    const { base } = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(4 * 1024 * 1024) });
+      res.end(Buffer.alloc(4 * 1024 * 1024));
+    });
+    servers.at(-1)!.on('connection', () => connections++);
+    const pool = new BulkPool();
+    try {
+      const left = await bulkGet({ method: 'GET', url: `${base}/a` }, 'ua', pool);
+      left.body.destroy();
+      const read = await bulkGet({ method: 'GET', url: `${base}/b` }, 'ua', pool);
+      expect((await readBody(read, 8 * 1024 * 1024)).length).toBe(4 * 1024 * 1024);
+      expect(connections).toBe(2);
+    } finally {
+      pool.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import type { HttpRequest, HttpResponse } from './http.js';
+import { BulkPool, type BulkConnection } from './bulk-pool.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+import { abortError, connectionError, keepsAlive, parseHead, type Head } from './http-head.js';
 
 /**
  * Body buffers: the kernel reads straight into them (net's `onread`), and a
@@ -13,63 +14,51 @@ const BODY_CHUNK = 1024 * 1024;
 /** Headers larger than this are not a registry talking. */
 const MAX_HEAD = 64 * 1024;
 
-/** Opens the connection a bulk GET reads from: plain TCP, or TLS (tls.connect takes `onread` too). */
-export type BulkConnect = (host: string, port: number, onread: OnReadOpts) => Socket;
-
-const plainConnect: BulkConnect = (host, port, onread) => connect({ host, port, onread });
-
-function connectionError(message: string, code = 'ECONNRESET'): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('This operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
-}
-
-interface Head {
-  status: number;
-  headers: Map<string, string>;
-  length: number;
-}
-
-function parseHead(text: string): Head {
-  const lines = text.split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
-  if (!status) throw connectionError(`malformed HTTP status line`, 'HPE_INVALID_CONSTANT');
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw connectionError('malformed HTTP header', 'HPE_INVALID_HEADER_TOKEN');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const before = headers.get(name);
-    headers.set(name, before === undefined ? value : `${before}, ${value}`);
-  }
-  const declared = headers.get('content-length');
-  const length = declared === undefined ? -1 : Number(declared);
-  if (declared !== undefined && !(Number.isSafeInteger(length) && length >= 0)) throw connectionError('malformed Content-Length', 'HPE_INVALID_CONTENT_LENGTH');
-  return { status: Number(status[1]), headers, length };
-}
-
 /**
- * One GET over its own plain-HTTP connection, for a big body (a blob). The
- * same contract as node:http's path (status, headers, a streamed body, Node's
- * error codes, AbortSignal), but the body arrives in 1 MiB buffers filled in
- * place by the socket. Bodies framed by Content-Length (what registries send
- * for blobs) are zero-copy; chunked bodies and bodies ended by close are
- * decoded into the same buffers. Redirects are returned to the caller.
+ * One GET for a big body (a blob), on a connection from `pool` (kept alive
+ * for the next GET to that host) or, without a pool, on a connection of its
+ * own. The same contract as node:http's path (status, headers, a streamed
+ * body, Node's error codes, AbortSignal), but the body arrives in 1 MiB
+ * buffers filled in place by the socket. Bodies framed by Content-Length
+ * (what registries send for blobs) are zero-copy; chunked bodies and bodies
+ * ended by close are decoded into the same buffers. Redirects are returned
+ * to the caller. A reused connection that the server closed before answering
+ * is replaced by a new one, once.
  */
-export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConnect = plainConnect): Promise<HttpResponse> {
+export function bulkGet(request: HttpRequest, userAgent: string, pool?: BulkPool): Promise<HttpResponse> {
   const url = new URL(request.url);
-  const signal = request.signal;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  const headers: Record<string, string> = { host: url.host, 'user-agent': userAgent, ...(request.headers ?? {}), connection: 'close' };
+  if (request.signal?.aborted) return Promise.reject(abortError(request.signal));
+  const reuse = pool !== undefined;
+  const connections = pool ?? new BulkPool();
+  const headers: Record<string, string> = { host: url.host, 'user-agent': userAgent, ...(request.headers ?? {}), ...(reuse ? {} : { connection: 'close' }) };
   let requestHead = `GET ${url.pathname}${url.search} HTTP/1.1\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n:]/.test(name) || /[\r\n]/.test(value)) return Promise.reject(new TypeError(`invalid character in HTTP header ${JSON.stringify(name)}`));
     requestHead += `${name}: ${value}\r\n`;
   }
   requestHead += '\r\n';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+
+  const attempt = (connection: BulkConnection) => {
+    const answered = { any: false };
+    const handBack = (kept: boolean) => (kept && reuse ? connections.release(host, port, connection) : connection.socket.destroy());
+    return { answered, response: exchange(connection, request, requestHead, handBack, answered) };
+  };
+  const first = connections.acquire(host, port);
+  const { answered, response } = attempt(first);
+  if (!first.reused) return response;
+  return response.catch((error: unknown) => {
+    // The server closed the idle connection as we asked: ask again on a new one.
+    if (answered.any || request.signal?.aborted) throw error;
+    return attempt(connections.acquire(host, port, true)).response;
+  });
+}
+
+/** One request and its response on `connection`; `handBack(kept)` returns the connection when the exchange ends. */
+function exchange(connection: BulkConnection, request: HttpRequest, requestHead: string, handBack: (kept: boolean) => void, answered: { any: boolean }): Promise<HttpResponse> {
+  const signal = request.signal;
+  const socket = connection.socket;
   return new Promise<HttpResponse>((resolve, reject) => {
     let head: Head | undefined;
     let headBuffer: Buffer | undefined = Buffer.allocUnsafe(MAX_HEAD);
@@ -80,23 +69,33 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
     let decoder: ChunkedDecoder | undefined;
     let scratch: Buffer | undefined;
     let ended = false;
+    let overread = false;
+    let released = false;
+
+    const release = (kept: boolean) => {
+      if (released) return;
+      released = true;
+      connection.user = undefined;
+      handBack(kept);
+    };
 
     const body = new Readable({
       highWaterMark: 4 * BODY_CHUNK,
       read() {
         // Reads stop when a buffer is refused (onread returned false, or pause()); this starts them again.
-        socket.resume();
+        if (!released) socket.resume();
       },
-      destroy(error, done) {
+      destroy(error, callback) {
         signal?.removeEventListener('abort', onAbort);
-        socket.destroy();
-        done(error);
+        // A body left before its end takes its connection with it.
+        release(false);
+        callback(error);
       },
     });
 
     const fail = (error: Error) => {
       signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      release(false);
       if (!head) return reject(error);
       // What arrived before the cut goes out first: a resuming reader asks only for the rest.
       if (!ended && !body.destroyed) flush();
@@ -120,10 +119,11 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
     };
     const finish = () => {
       ended = true;
-      flush();
       signal?.removeEventListener('abort', onAbort);
+      // Kept for the next GET when the body was framed by its length, read exactly, and the server keeps the connection.
+      release(remaining === 0 && !overread && keepsAlive(head as Head));
+      flush();
       body.push(null);
-      socket.destroy();
     };
 
     /** Body bytes not read in place (after the head, or decoded from chunks): copied into the current buffer. */
@@ -165,6 +165,7 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
       else remaining = bodiless ? 0 : h.length;
       resolve({ status: h.status, url: request.url, header: (name) => h.headers.get(name.toLowerCase()) ?? null, body });
       newChunk();
+      overread = remaining >= 0 && rest.length > remaining;
       if (remaining === 0) return finish();
       const taken = remaining > 0 ? rest.subarray(0, remaining) : rest;
       if (remaining > 0) remaining -= taken.length;
@@ -173,6 +174,7 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
     };
 
     const onHead = (n: number): boolean => {
+      answered.any = true;
       headLength += n;
       const buffer = headBuffer as Buffer;
       let from = Math.max(0, headLength - n - 3);
@@ -214,13 +216,19 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
 
     const onRead = (n: number, buffer: Uint8Array): boolean => {
       if (ended || n <= 0) return true;
-      if (headBuffer) return onHead(n);
+      if (headBuffer) {
+        // The first read of an exchange may land in the connection's idle buffer (it was asked for
+        // before this exchange held the connection): those bytes are copied where the head goes.
+        const inPlace = buffer.buffer === headBuffer.buffer && buffer.byteOffset === headBuffer.byteOffset + headLength;
+        return onHead(inPlace ? n : Buffer.from(buffer.buffer, buffer.byteOffset, n).copy(headBuffer, headLength));
+      }
       if (decoder) return bodyBytes(Buffer.from(buffer.buffer, buffer.byteOffset, n));
       filled += n;
       if (remaining > 0) remaining -= n;
       if (remaining === 0) {
+        // Reads go on: a connection kept for the next GET must notice when the server closes it.
         finish();
-        return false;
+        return true;
       }
       if (filled < chunk.length) return true;
       const more = flush();
@@ -235,12 +243,7 @@ export function bulkGet(request: HttpRequest, userAgent: string, open: BulkConne
       fail(connectionError(head ? 'aborted' : 'socket hang up'));
     };
 
-    const defaultPort = url.protocol === 'https:' ? 443 : 80;
-    const socket: Socket = open(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || defaultPort), { buffer: target, callback: onRead });
-    socket.setNoDelay(true);
-    socket.on('error', (error) => fail(error));
-    socket.once('end', onEof);
-    socket.once('close', onEof);
+    connection.user = { target, onRead, onEof, onError: fail };
     socket.write(requestHead, 'latin1');
   });
 }

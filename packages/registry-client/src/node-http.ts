@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { bulkGet, type BulkConnect } from './bulk-get.js';
+import { bulkGet } from './bulk-get.js';
+import { BulkPool, type BulkConnect } from './bulk-pool.js';
 import { secureAgentOptions, type HttpFetch, type HttpRequest, type HttpResponse, type NodeFetchOptions } from './http.js';
 
 type Send = (url: URL, options: RequestOptions) => ClientRequest;
@@ -36,12 +37,13 @@ function responseOf(res: IncomingMessage, url: string): HttpResponse {
 export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close(): void } {
   const maxSockets = options.maxSockets ?? 16;
   let plain: HttpAgent | undefined;
-  let secure: Promise<{ send: Send; agent: HttpsAgent; connect: BulkConnect }> | undefined;
+  let secure: Promise<{ send: Send; agent: HttpsAgent; bulk: BulkPool }> | undefined;
+  let plainBulk: BulkPool | undefined;
 
   const loadSecure = () => {
     secure ??= Promise.all([import('node:https'), import('node:tls'), import('node:net')]).then(([https, tls, net]) => {
       const tlsOptions = secureAgentOptions(tls, options);
-      // A bulk GET has a connection of its own; resuming the last TLS session to that host spares it a full handshake.
+      // Resuming the last TLS session to a host spares a new bulk connection the full handshake.
       const sessions = new Map<string, Buffer>();
       const connect: BulkConnect = (host, port, onread) => {
         const key = `${host}:${port}`;
@@ -60,7 +62,7 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
       };
       return {
         send: https.request,
-        connect,
+        bulk: new BulkPool(connect),
         agent: new https.Agent({ keepAlive: true, maxSockets, highWaterMark: SOCKET_HIGH_WATER_MARK, ...tlsOptions } as ConstructorParameters<typeof https.Agent>[0]),
       };
     });
@@ -77,8 +79,8 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const url = new URL(request.url);
     if (request.bulk && request.method === 'GET' && request.body === undefined) {
-      if (url.protocol === 'http:') return bulkGet(request, USER_AGENT);
-      if (url.protocol === 'https:') return bulkGet(request, USER_AGENT, (await loadSecure()).connect);
+      if (url.protocol === 'http:') return bulkGet(request, USER_AGENT, (plainBulk ??= new BulkPool()));
+      if (url.protocol === 'https:') return bulkGet(request, USER_AGENT, (await loadSecure()).bulk);
     }
     const { send: open, agent } = await transportFor(url);
     const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...(request.headers ?? {}) };
@@ -101,7 +103,14 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
   return Object.assign(send, {
     close() {
       plain?.destroy();
-      void secure?.then(({ agent }) => agent.destroy(), () => {});
+      plainBulk?.close();
+      void secure?.then(
+        ({ agent, bulk }) => {
+          agent.destroy();
+          bulk.close();
+        },
+        () => {},
+      );
     },
   });
 }

@@ -167,6 +167,23 @@ describe('nodeHttp start-up', () => {
     // 401: the registry asks for basic auth; what matters is the exchange happened over plain HTTP.
     expect(JSON.parse(out)).toEqual({ status: 401, loaded: [] });
   });
+
+  it('exits with bulk connections kept for reuse: idle connections do not hold the process', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      const { nodeHttp } = await import(${JSON.stringify(new URL('../dist/node-http.js', import.meta.url).href)});
+      const fetch = nodeHttp();
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch({ method: 'GET', url: ${JSON.stringify(`${env.registry.url}/v2/`)}, bulk: true });
+        for await (const _ of response.body);
+        console.log(response.status);
+      }`;
+    // No close(): the process must end on its own, long before the pool's idle timeout.
+    const started = Date.now();
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(out.trim().split('\n')).toEqual(['401', '401']);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
 
 describe.each(implementations)('HttpFetch TLS options: %s', (_name, makeFetch) => {
