@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Push and pull between an OCI layout and a local docker-registry: oci-registry vs skopeo copy.
-// Usage: node scripts/bench/registry-push-pull.mjs [--many-mb 120] [--big-mb 600] [--reps 1]
+// Usage: node scripts/bench/registry-push-pull.mjs [--many-mb 120] [--big-mb 600] [--reps 1] [--tls]
+// --tls: the registry speaks HTTPS with a self-signed certificate, given to each tool as --cert-dir.
 // Sizes are of the uncompressed content (half random, half text); the best of --reps runs is kept.
 // CPU time (user+sys of the client) is printed too: on a shared machine it is steadier than wall time.
 // Needs: pnpm build, docker-registry, skopeo, /usr/bin/time. Prints times, ratios and peak RSS.
@@ -21,6 +22,7 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(args[i + 1]);
 };
+const TLS = args.includes('--tls');
 const MANY_MB = arg('many-mb', 120);
 const BIG_MB = arg('big-mb', 600);
 const REPS = arg('reps', 1);
@@ -58,12 +60,16 @@ function timed(cmd, cmdArgs) {
   return { seconds: wall / 1000, rss, cpu: cpu / 1000 };
 }
 
-const ours = (src, dst) => timed(process.execPath, [BIN, 'copy', '--quiet', src, dst]);
+/** Flags that point a tool at the registry's CA, for the side (src or dest) that is the registry. */
+const tlsFlags = (side, reg) => (reg.certDir ? [`--${side}-cert-dir`, reg.certDir] : side === 'src' ? ['--src-tls-verify=false'] : ['--dest-tls-verify=false']);
+const ours = (src, dst, side, reg) => timed(process.execPath, [BIN, 'copy', '--quiet', ...(reg.certDir ? tlsFlags(side, reg) : []), src, dst]);
 // This environment sets NODE_EXTRA_CA_CERTS, which costs ~45 ms of every Node start. The figures above
 // are as a user here gets them; a second, labelled line shows oci-registry with it unset.
 const EXTRA_CA = Boolean(process.env.NODE_EXTRA_CA_CERTS);
-const oursNoCa = (src, dst) => timed('env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, BIN, 'copy', '--quiet', src, dst]);
-const skopeo = (src, dst) => timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', src, dst]);
+const oursNoCa = (src, dst, side, reg) =>
+  timed('env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, BIN, 'copy', '--quiet', ...(reg.certDir ? tlsFlags(side, reg) : []), src, dst]);
+const skopeo = (src, dst, side, reg) => timed('skopeo', ['copy', '--quiet', ...tlsFlags(side, reg), src, dst]);
+const startOne = () => startRegistry(work, { tls: TLS });
 
 // Floors: what no client can beat on this machine. curl moves the same blobs
 // in parallel with no hashing, no verification and no fsync (one process per
@@ -77,21 +83,22 @@ function blobsOf(layout) {
   return { manifestDigest, manifest, blobs: [manifest.config, ...manifest.layers].map((d) => d.digest) };
 }
 
-function curlFloor(op, layout, host, repo, into) {
+function curlFloor(op, layout, reg, repo, into) {
   const { manifestDigest, manifest, blobs } = blobsOf(layout);
   const file = (d) => join(layout, 'blobs', 'sha256', d.slice(7));
-  const base = `http://${host}/v2/${repo}`;
+  const base = `${reg.url}/v2/${repo}`;
+  const curl = `curl -sfS${reg.certDir ? ` --cacert ${join(reg.certDir, 'ca.crt')}` : ''}`;
   const script =
     op === 'push'
       ? blobs
           .map(
             (d) =>
-              `( loc=$(curl -sfS -D - -o /dev/null -X POST ${base}/blobs/uploads/ | tr -d '\\r' | awk 'tolower($1)=="location:"{print $2}'); ` +
-              `curl -sfS -o /dev/null -H 'Expect:' -T ${file(d)} "$loc&digest=${d}" ) &`,
+              `( loc=$(${curl} -D - -o /dev/null -X POST ${base}/blobs/uploads/ | tr -d '\\r' | awk 'tolower($1)=="location:"{print $2}'); ` +
+              `${curl} -o /dev/null -H 'Expect:' -T ${file(d)} "$loc&digest=${d}" ) &`,
           )
-          .join('\n') + `\nwait\ncurl -sfS -o /dev/null -X PUT -H 'Content-Type: ${manifest.mediaType}' --data-binary @${file(manifestDigest)} ${base}/manifests/floor`
-      : `mkdir -p ${into}\ncurl -sfS -o /dev/null -H 'Accept: ${manifest.mediaType}' ${base}/manifests/v1\n` +
-        blobs.map((d) => `curl -sfS -o ${join(into, d.slice(7))} ${base}/blobs/${d} &`).join('\n') + '\nfor p in $(jobs -p); do wait $p; done';
+          .join('\n') + `\nwait\n${curl} -o /dev/null -X PUT -H 'Content-Type: ${manifest.mediaType}' --data-binary @${file(manifestDigest)} ${base}/manifests/floor`
+      : `mkdir -p ${into}\n${curl} -o /dev/null -H 'Accept: ${manifest.mediaType}' ${base}/manifests/v1\n` +
+        blobs.map((d) => `${curl} -o ${join(into, d.slice(7))} ${base}/blobs/${d} &`).join('\n') + '\nfor p in $(jobs -p); do wait $p; done';
   return timed('bash', ['-ec', script]);
 }
 
@@ -113,33 +120,33 @@ async function bench(name, layout) {
     for (let rep = 0; rep < REPS; rep++) {
       // A fresh registry per push so neither tool can skip or mount blobs the other sent.
       if (run === 'push') {
-        const a = await startRegistry(work);
-        oursRuns.push(ours(`oci:${layout}:v1`, `docker://${a.host}/bench/${name}:v1`));
-        a.stop();
-        const b = await startRegistry(work);
-        skopeoRuns.push(skopeo(`oci:${layout}:v1`, `docker://${b.host}/bench/${name}:v1`));
-        b.stop();
-        if (EXTRA_CA) {
-          const c = await startRegistry(work);
-          noCaRuns.push(oursNoCa(`oci:${layout}:v1`, `docker://${c.host}/bench/${name}:v1`));
-          c.stop();
-        }
+        const push = (tool) => async () => {
+          const reg = await startOne();
+          try {
+            return tool(`oci:${layout}:v1`, `docker://${reg.host}/bench/${name}:v1`, 'dest', reg);
+          } finally {
+            reg.stop();
+          }
+        };
+        oursRuns.push(await push(ours)());
+        skopeoRuns.push(await push(skopeo)());
+        if (EXTRA_CA) noCaRuns.push(await push(oursNoCa)());
         if (HAS_CURL) {
-          const f = await startRegistry(work);
-          floorRuns.push(curlFloor('push', layout, f.host, `bench/${name}`));
+          const f = await startOne();
+          floorRuns.push(curlFloor('push', layout, f, `bench/${name}`));
           f.stop();
         }
       } else {
-        const r = await startRegistry(work);
-        ours(`oci:${layout}:v1`, `docker://${r.host}/bench/${name}:v1`);
+        const r = await startOne();
+        ours(`oci:${layout}:v1`, `docker://${r.host}/bench/${name}:v1`, 'dest', r);
         const d1 = join(work, `pull-ours-${name}-${rep}`);
         const d2 = join(work, `pull-skopeo-${name}-${rep}`);
         const d3 = join(work, `pull-ours-noca-${name}-${rep}`);
-        oursRuns.push(ours(`docker://${r.host}/bench/${name}:v1`, `oci:${d1}:v1`));
-        skopeoRuns.push(skopeo(`docker://${r.host}/bench/${name}:v1`, `oci:${d2}:v1`));
-        if (EXTRA_CA) noCaRuns.push(oursNoCa(`docker://${r.host}/bench/${name}:v1`, `oci:${d3}:v1`));
+        oursRuns.push(ours(`docker://${r.host}/bench/${name}:v1`, `oci:${d1}:v1`, 'src', r));
+        skopeoRuns.push(skopeo(`docker://${r.host}/bench/${name}:v1`, `oci:${d2}:v1`, 'src', r));
+        if (EXTRA_CA) noCaRuns.push(oursNoCa(`docker://${r.host}/bench/${name}:v1`, `oci:${d3}:v1`, 'src', r));
         const d4 = join(work, `pull-curl-${name}-${rep}`);
-        if (HAS_CURL) floorRuns.push(curlFloor('pull', layout, r.host, `bench/${name}`, d4));
+        if (HAS_CURL) floorRuns.push(curlFloor('pull', layout, r, `bench/${name}`, d4));
         for (const d of [d1, d2, d3, d4]) rmSync(d, { recursive: true, force: true });
         r.stop();
       }

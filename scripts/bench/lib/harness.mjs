@@ -1,7 +1,9 @@
 // Pieces every benchmark shares: timing a command (wall, CPU, peak RSS), the
 // median, and a throw-away docker-registry on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,19 +103,43 @@ export function freePort() {
   });
 }
 
-/** A docker-registry (plain HTTP, no auth) in a fresh folder under `parent`; stop() removes it. */
-export async function startRegistry(parent) {
+/**
+ * A docker-registry (no auth) in a fresh folder under `parent`; stop() removes
+ * it. Plain HTTP, or with `{ tls: true }` HTTPS with a fresh self-signed
+ * certificate for 127.0.0.1, whose `certDir` holds it as ca.crt (for
+ * --cert-dir and curl --cacert). Needs openssl for TLS.
+ */
+export async function startRegistry(parent, { tls = false } = {}) {
   const dir = mkdtempSync(join(parent, 'registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  let tlsConfig = '';
+  let certDir;
+  if (tls) {
+    certDir = join(dir, 'certs');
+    mkdirSync(certDir);
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'server.key'), '-out', join(certDir, 'ca.crt')], { stdio: 'ignore' });
+    if (made.status !== 0) throw new Error('openssl could not make a certificate');
+    tlsConfig = `  tls:\n    certificate: ${join(certDir, 'ca.crt')}\n    key: ${join(dir, 'server.key')}\n`;
+  }
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: 127.0.0.1:${port}\n${tlsConfig}`);
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const stop = () => {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   };
+  const scheme = tls ? 'https' : 'http';
+  const answers = () =>
+    new Promise((resolve) => {
+      const get = tls ? httpsGet : httpGet;
+      get(`${scheme}://127.0.0.1:${port}/v2/`, { rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      }).on('error', () => resolve(false));
+    });
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false)) return { host: `127.0.0.1:${port}`, stop };
+    if (await answers()) return { host: `127.0.0.1:${port}`, url: `${scheme}://127.0.0.1:${port}`, certDir, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   stop();
