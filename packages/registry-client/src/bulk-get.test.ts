@@ -229,4 +229,35 @@ describe('bulkGet', () => {
       pool.close();
     }
   });
+
+  it('closes a kept connection after it idles, and one whose server speaks unasked', async () => {
+    const closed: string[] = [];
+    const base = await listen(
+      createNetServer((socket) => {
+        socket.on('data', (request) => {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+          // The /chatty server sends bytes nobody asked for once the answer is out.
+          if (String(request).startsWith('GET /chatty')) setTimeout(() => socket.write('surprise'), 20);
+        });
+        socket.on('close', () => closed.push('closed'));
+        socket.on('error', () => {});
+      }),
+    );
+    const patient = new BulkPool(undefined, 6, 60_000);
+    const hasty = new BulkPool(undefined, 6, 50);
+    try {
+      // Kept after /idle, reused for /chatty; the bytes that follow the answer end it (the idle timeout is a minute).
+      await readBody(await bulkGet({ method: 'GET', url: `${base}/idle` }, 'ua', patient));
+      await readBody(await bulkGet({ method: 'GET', url: `${base}/chatty` }, 'ua', patient));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toHaveLength(1);
+      // Kept by a pool with a 50 ms idle timeout: closed by it.
+      await readBody(await bulkGet({ method: 'GET', url: `${base}/again` }, 'ua', hasty));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toHaveLength(2);
+    } finally {
+      patient.close();
+      hasty.close();
+    }
+  });
 });

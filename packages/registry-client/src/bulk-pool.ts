@@ -74,6 +74,7 @@ export class BulkPool {
   constructor(
     readonly connect: BulkConnect = plainConnect,
     private readonly maxIdlePerHost = 6,
+    private readonly idleTimeoutMs = IDLE_TIMEOUT_MS,
   ) {}
 
   /** An idle connection to host:port if one is left, else a new one (always new with `fresh`). */
@@ -101,7 +102,7 @@ export class BulkPool {
       return;
     }
     connection.socket.resume();
-    connection.socket.setTimeout(IDLE_TIMEOUT_MS);
+    connection.socket.setTimeout(this.idleTimeoutMs);
     connection.socket.unref();
     list.push(connection);
     this.idle.set(key, list);
