@@ -16,6 +16,9 @@ export interface CopyReferenceOptions extends CopyOptions {
   transform?: CopyTransform;
 }
 
+/** A plain reason: abort() without one builds a DOMException (and its stack) every copy. */
+const COPY_ENDED = 'the copy ended';
+
 /**
  * Copy between two `transport:reference` strings: the engine behind every
  * `copy` command (oci-image's and oci-registry's). A conversion or a
@@ -24,23 +27,30 @@ export interface CopyReferenceOptions extends CopyOptions {
 export async function copyReference(from: string, to: string, transports: readonly Transport<any>[], options: CopyReferenceOptions = {}): Promise<CopyResult> {
   const src = parseReference(from, transports);
   const dst = parseReference(to, options.destinationTransports ?? transports);
-  const opOptions = options.signal ? { signal: options.signal } : {};
-  const source = await src.transport.openSource(src.value, opOptions);
+  // Ended with this copy: what it started (a registry's ping, the other
+  // transfers once one blob failed for good) never outlives it.
+  const ended = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal;
   let cleanup: (() => Promise<void>) | undefined;
   try {
-    // Opened first: a destination that cannot be written fails before any work.
-    const destination = await dst.transport.openDestination(dst.value, opOptions);
-    let artifact = await readArtifact(source);
-    if ((options.format || options.transform) && artifact.kind === 'index' && !options.all) artifact = await artifact.image(options.platform);
-    if (options.transform) {
-      const transformed = await options.transform(artifact, opOptions);
-      artifact = transformed.artifact;
-      cleanup = transformed.cleanup;
+    // The destination opens first: it fails before any work, and a registry starts its ping while the source is read.
+    const destination = await dst.transport.openDestination(dst.value, { signal });
+    const source = await src.transport.openSource(src.value, { signal });
+    try {
+      let artifact = await readArtifact(source);
+      if ((options.format || options.transform) && artifact.kind === 'index' && !options.all) artifact = await artifact.image(options.platform);
+      if (options.transform) {
+        const transformed = await options.transform(artifact, { signal });
+        artifact = transformed.artifact;
+        cleanup = transformed.cleanup;
+      }
+      if (options.format) artifact = await convertFormat(artifact, options.format);
+      return await copy(artifact, destination, { ...options, signal });
+    } finally {
+      await source.close();
     }
-    if (options.format) artifact = await convertFormat(artifact, options.format);
-    return await copy(artifact, destination, options);
   } finally {
-    await source.close();
+    ended.abort(COPY_ENDED);
     await cleanup?.();
   }
 }

@@ -193,9 +193,13 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
     async openSource(value) {
       return new DockerImageSource(await client(value.registry), value, transport.format(value), options);
     },
-    async openDestination(value) {
+    async openDestination(value, operation) {
       if (value.tag === undefined && value.digest === undefined) throw new InvalidReferenceError(transport.format(value), 'name a tag to push to');
-      return new DockerImageDestination(await client(value.registry), value, transport.format(value), options);
+      const registry = await client(value.registry);
+      // A push's first request waits for the ping (scheme, auth challenge): it starts now, while the
+      // source is read. A failure surfaces again on the first real request, which shares this ping.
+      registry.baseUrl(operation?.signal).catch(() => {});
+      return new DockerImageDestination(registry, value, transport.format(value), options);
     },
     client: (registry) => client(registry),
     close() {
