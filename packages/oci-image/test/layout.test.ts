@@ -116,6 +116,19 @@ describe('OCI layout', async () => {
     await src.close();
   });
 
+  it('prints, for a write without a ref, a reference that reads back that image', async () => {
+    const dir = join(root, 'g');
+    const digest = await writeToLayout(await testImage([{ g: 'h' }]), dir, 'src');
+    for (const to of [`oci:${join(root, 'g-norefs')}`, `oci-archive:${join(root, 'g.tar')}`]) {
+      const written = await copyReference(`oci:${dir}:src`, to, localTransports);
+      expect(written.reference).toBe(`${to}:@${digest}`);
+      const parsed = parseReference(written.reference, localTransports);
+      const source = await parsed.transport.openSource(parsed.value);
+      expect(await (await readArtifact(source)).digest()).toBe(digest);
+      await source.close();
+    }
+  });
+
   it('gives one clear error for a broken index.json and a missing layout', async () => {
     const dir = join(root, 'f');
     await writeToLayout(await testImage([{ a: 'b' }]), dir, 'ok');

@@ -51,6 +51,9 @@ describe('the CLI fast path', () => {
     expect(show?.args).toMatchObject({ reference: 'ref' });
     const mount = await plainCommand(['mount', 'c', 'p', '--label', 'x'], define, globals);
     expect(mount?.args).toMatchObject({ container: 'c', paths: ['p'], label: 'x' });
+    // Positionals stay text, as yargs keeps them: a tag 1.0 is not the number 1.
+    const numeric = await plainCommand(['tag', 'src', '1.0', '2.10', '0x1f'], define, globals);
+    expect(numeric?.args).toMatchObject({ source: 'src', tags: ['1.0', '2.10', '0x1f'] });
     await copy?.handler(copy.args);
     expect(handled).toHaveLength(1);
   });

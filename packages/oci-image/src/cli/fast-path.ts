@@ -154,7 +154,7 @@ async function parseFor(
     if (o.default !== undefined) config.default[name] = o.default;
   }
   const { default: parse } = await import('yargs-parser');
-  const parsed = parse(argv, { ...config, configuration: { 'strip-aliased': false } }) as Record<string, unknown> & { _: (string | number)[] };
+  const parsed = parse(argv, { ...config, configuration: { 'strip-aliased': false, 'parse-positional-numbers': false } }) as Record<string, unknown> & { _: (string | number)[] };
   const known = new Set(['_', ...Object.keys(options), ...Object.values(config.alias).flat()]);
   for (const key of Object.keys(parsed)) {
     const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

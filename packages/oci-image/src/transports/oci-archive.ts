@@ -128,7 +128,7 @@ class ArchiveDestination implements ImageDestination {
       await rm(temp, { recursive: true, force: true });
     }
     void options;
-    return `oci-archive:${this.ref.path}${this.ref.ref ? `:${this.ref.ref}` : ''}@${digest}`;
+    return formatOciReference('oci-archive', { path: this.ref.path, ref: this.ref.ref, digest });
   }
 
   async abort(): Promise<void> {

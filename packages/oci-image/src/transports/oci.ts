@@ -147,7 +147,8 @@ export class OciLayoutDestination implements ImageDestination {
     const layout = await this.layout();
     const top = this.topDescriptor;
     await layout.updateIndex((index) => withRef(index, this.ref, top));
-    return `oci:${this.path}${this.ref ? `:${this.ref}` : ''}@${top.digest}`;
+    // As the grammar reads it back: DIR:@sha256:… when there is no ref.
+    return formatOciReference('oci', { path: this.path, ref: this.ref, digest: top.digest });
   }
 
   async abort(): Promise<void> {}
