@@ -72,6 +72,8 @@ class LayerApplier {
   private readonly written = new Set<string>();
   /** Directory mtimes, and for rootless unpacks their real modes, applied last. */
   private readonly dirsLast: Array<[string, Date, number | undefined]> = [];
+  /** A directory or symlink was removed: a parent of a directory set aside for finish() may be a symlink now. */
+  private reshaped = false;
 
   constructor(private readonly root: SafeRoot, private readonly options: ApplyOptions) {}
 
@@ -187,7 +189,10 @@ class LayerApplier {
 
   private remove(abs: string, info: Stats): void {
     rmSync(abs, { recursive: true, force: true });
-    if (info.isDirectory() || info.isSymbolicLink()) this.root.forget();
+    if (info.isDirectory() || info.isSymbolicLink()) {
+      this.root.forget();
+      this.reshaped = true;
+    }
   }
 
   private async writeFile(abs: string, entry: LayerEntry): Promise<void> {
@@ -275,8 +280,9 @@ class LayerApplier {
   finish(): void {
     this.dirsLast.sort((a, b) => b[0].length - a[0].length);
     for (const [target, mtime, mode] of this.dirsLast) {
-      // Later entries may have replaced a parent with a symlink: touch only paths that still resolve to themselves.
-      if (target !== '' && !this.stillResolvesToItself(target)) continue;
+      // Later entries may have replaced a parent with a symlink (only after removing a directory or a
+      // symlink): then touch only paths that still resolve to themselves.
+      if (this.reshaped && target !== '' && !this.stillResolvesToItself(target)) continue;
       const abs = this.root.abs(target);
       const info = lstatOrUndefined(abs);
       if (!info?.isDirectory()) continue;
