@@ -14,6 +14,15 @@ export function asReference(text: string): string {
   return /^[a-z][a-z0-9-]*:/.test(text) ? text : `oci:${text}`;
 }
 
+/** oci:DIR[:REF][@DIGEST] or a bare folder, parsed by the oci: transport's grammar; another transport is a usage error. */
+export async function layoutPath(reference: string): Promise<{ path: string; ref: string | undefined; digest?: string }> {
+  if (/^[a-z][a-z0-9-]*:/.test(reference) && !reference.startsWith('oci:')) {
+    throw new UsageError(`${reference} is not an OCI layout`, 'this command works on oci:DIR references or folders');
+  }
+  const { parseOciReference } = await import('../transports/oci.js');
+  return parseOciReference(reference.startsWith('oci:') ? reference.slice(4) : reference, reference);
+}
+
 /** The folder when a reference names a whole layout (`DIR` or `oci:DIR`, no ref); else undefined. */
 export function wholeLayout(reference: string): string | undefined {
   const bare = reference.startsWith('oci:') ? reference.slice(4) : reference;

@@ -1,17 +1,8 @@
 import type { CommandModule } from 'yargs';
+import { layoutPath } from '../refs.js';
 import { printJson, printLine, UsageError, type OutputFormat } from '../run.js';
 
 const formatOption = { format: { choices: ['text', 'json'], default: 'text', describe: 'output format' } } as const;
-
-/** oci:DIR[:REF][@DIGEST] or a bare folder, parsed by the oci: transport's grammar. */
-async function layoutPath(reference: string): Promise<{ path: string; ref: string | undefined; digest?: string }> {
-  if (/^[a-z][a-z0-9-]*:/.test(reference) && !reference.startsWith('oci:')) {
-    throw new UsageError(`${reference} is not an OCI layout`, 'this command works on oci:DIR references or folders');
-  }
-  const { parseOciReference } = await import('../../transports/oci.js');
-  const text = reference.startsWith('oci:') ? reference.slice(4) : reference;
-  return parseOciReference(text, reference);
-}
 
 export const initCommand: CommandModule<object, { dir: string }> = {
   command: 'init <dir>',

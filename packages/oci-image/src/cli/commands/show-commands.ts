@@ -66,8 +66,8 @@ export const blobCommand: CommandModule<object, { reference: string; digest: str
     const { verified } = await import('../../blob.js');
     const { pipeline } = await import('node:stream/promises');
     parseDigest(digest);
-    const { parseOciReference } = await import('../../transports/oci.js');
-    const { path } = parseOciReference(reference.startsWith('oci:') ? reference.slice(4) : reference, reference);
+    const { layoutPath } = await import('../refs.js');
+    const { path } = await layoutPath(reference);
     const layout = new OciLayout(path);
     await layout.check();
     const { stat } = await import('node:fs/promises');

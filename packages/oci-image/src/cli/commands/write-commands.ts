@@ -140,11 +140,10 @@ export const exportCommand: CommandModule<object, { reference: string; output: s
     }) as never,
   handler: async (args) => {
     const { copyReference } = await import('../../copy-reference.js');
-    const { cliTransports, asReference } = await import('../refs.js');
+    const { cliTransports, asReference, layoutPath } = await import('../refs.js');
     if (args.output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write a tar to a terminal', 'redirect stdout or use -o FILE');
     const ref = asReference(args.reference);
-    const { parseOciReference } = await import('../../transports/oci.js');
-    const name = ref.startsWith('oci:') ? parseOciReference(ref.slice(4), ref).ref : undefined;
+    const name = ref.startsWith('oci:') ? (await layoutPath(ref)).ref : undefined;
     const result = await copyReference(ref, `oci-archive:${args.output}${name ? `:${name}` : ''}`, await cliTransports(), { all: args.all });
     if (args.output === '-') process.stderr.write(`${result.reference}\n`);
     else printLine(result.reference);
