@@ -6,6 +6,8 @@ import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from './er
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
+/** `NAME@sha256:…` (or sha512) at the end of a reference: the name, then the digest. */
+export const DIGEST_SUFFIX = /^(.+)@((?:sha256|sha512):[a-f0-9]+)$/;
 const DIGEST_GRAMMAR = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 
 export interface ParsedDigest {

@@ -1,14 +1,13 @@
 import { lstatSync, mkdirSync, readlinkSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { OciError, UnsafePathError } from '../errors.js';
+import { UNNORMALISED_PATH } from './tar-format.js';
 
 const MAX_LINKS = 255;
-/** An empty or `.` component, or a leading or trailing slash. */
-const NEEDS_CLEANING = /(?:^|\/)\.?(?:\/|$)/;
 
 /** Split a tar path into clean components; `..` that climbs above the root is refused. */
 export function cleanEntryPath(path: string): string {
-  if (!path.includes('..') && !NEEDS_CLEANING.test(path)) return path;
+  if (!path.includes('..') && !UNNORMALISED_PATH.test(path)) return path;
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;

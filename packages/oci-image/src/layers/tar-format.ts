@@ -8,6 +8,9 @@ import { OciError } from '../errors.js';
  */
 export const BLOCK = 512;
 
+/** A path with an empty or `.` component, or a leading or trailing slash: it needs normalising. */
+export const UNNORMALISED_PATH = /(?:^|\/)\.?(?:\/|$)/;
+
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 /** What a header block says before PAX and GNU long-name records are folded in. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AbortedError, OciError } from '../errors.js';
-import { BLOCK, decodeHeader, decodePax, entryTypeOf, isZeroBlock, padding, TarFormatError, type EntryType } from './tar-format.js';
+import { BLOCK, decodeHeader, decodePax, entryTypeOf, isZeroBlock, padding, TarFormatError, UNNORMALISED_PATH, type EntryType } from './tar-format.js';
 
 export type { EntryType } from './tar-format.js';
 
@@ -112,12 +112,10 @@ class ByteReader {
 }
 
 const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
-/** An empty or `.` component, or a leading or trailing slash. */
-const NEEDS_NORMALISING = /(?:^|\/)\.?(?:\/|$)/;
 
 /** `./a/b/`, `/a//b`, `a/./b` -> `a/b`; `..` is kept for the applier to judge. */
 export function normaliseEntryPath(name: string): string {
-  if (!NEEDS_NORMALISING.test(name)) return name;
+  if (!UNNORMALISED_PATH.test(name)) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;

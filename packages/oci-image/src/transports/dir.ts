@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
-import { digestOf, isDigest, parseDigest, verifyBytes } from '../digest.js';
+import { DIGEST_SUFFIX, digestOf, isDigest, parseDigest, verifyBytes } from '../digest.js';
 import { BlobNotFoundError, InvalidReferenceError, LayoutError, ManifestNotFoundError } from '../errors.js';
 import { sniffManifestMediaType } from '../image-index.js';
 import { writeFileAtomic } from '../layout/atomic-file.js';
@@ -124,7 +124,7 @@ export class DirDestination implements ImageDestination {
 export const dirTransport: Transport<DirReference> = {
   name: 'dir',
   parse(rest, input) {
-    const pinned = /^(.+)@((?:sha256|sha512):[a-f0-9]+)$/.exec(rest);
+    const pinned = DIGEST_SUFFIX.exec(rest);
     if (pinned && isDigest(pinned[2] as string)) return { path: pinned[1] as string, digest: pinned[2] as string };
     if (rest === '') throw new InvalidReferenceError(input, 'no directory path', 'use dir:PATH');
     return { path: rest };

@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isDigest, parseDigest, verifyBytes } from '../digest.js';
+import { DIGEST_SUFFIX, isDigest, parseDigest, verifyBytes } from '../digest.js';
 import { InvalidReferenceError, ManifestNotFoundError } from '../errors.js';
 import { sniffManifestMediaType } from '../image-index.js';
 import { OciLayout, withRef } from '../layout/layout.js';
@@ -43,8 +43,6 @@ export function parseOciReference(rest: string, input: string): OciReference {
   }
   return { path, ref };
 }
-
-const DIGEST_SUFFIX = /^(.+)@((?:sha256|sha512):[a-f0-9]+)$/;
 
 export function formatOciReference(transport: string, v: OciReference): string {
   return `${transport}:${v.path}${v.ref ? `:${v.ref}` : v.digest ? ':' : ''}${v.digest ? `@${v.digest}` : ''}`;
