@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { asOciError, OciError } from '@ocikit/oci-image';
-import { UsageError, writeOut } from '@ocikit/oci-image/cli';
+import { packageVersion, UsageError, writeOut } from '@ocikit/oci-image/cli';
 import { commandHelp, parseArgs, programHelp } from './cli/args.js';
 import { COMMANDS } from './cli/specs.js';
 import { runCommand } from './cli/dispatch.js';
@@ -17,8 +16,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (name === '--version') {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    writeOut(`${version}\n`);
+    writeOut(`${packageVersion(new URL('../package.json', import.meta.url))}\n`);
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { separateCommand } from './cli/argv.js';
 import { fastParse } from './cli/fast.js';
 
@@ -21,8 +20,7 @@ async function main(): Promise<void> {
   } else {
     const { runCli } = await import('@ocikit/oci-image/cli');
     const { podCommands } = await import('./cli/commands.js');
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    await runCli({ name: 'oci-pod', version, commands: podCommands, argv: args });
+    await runCli({ name: 'oci-pod', packageJson: new URL('../package.json', import.meta.url), commands: podCommands, argv: args });
   }
 }
 

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { processStdio, runCli } from '@ocikit/oci-image/cli';
 import { registryCommands } from './cli/commands/index.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
 void runCli({
   name: 'oci-registry',
-  version,
+  packageJson: new URL('../package.json', import.meta.url),
   commands: registryCommands({
     transports: async (argv) => {
       const [{ localTransportsWith }, { optionalStorageTransport }] = await Promise.all([

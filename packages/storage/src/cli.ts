@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { runCli } from '@ocikit/oci-image/cli';
 import { storageCommands } from './cli/commands.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-void runCli({ name: 'oci-storage', version, commands: storageCommands });
+void runCli({ name: 'oci-storage', packageJson: new URL('../package.json', import.meta.url), commands: storageCommands });

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import type { ArchiveStdio } from '../transports/oci-archive.js';
 import { asOciError, OciError } from '../errors.js';
 
@@ -13,10 +13,16 @@ export class UsageError extends OciError {
 export interface CliSpec {
   /** The bin name, e.g. oci-image. */
   name: string;
-  version: string;
+  /** The package's package.json, read for its version only when yargs shows it (--version). */
+  packageJson: URL;
   /** Adds the commands; each handler lazy-imports what it needs. */
   commands: (parser: Argv) => Argv;
   argv?: string[];
+}
+
+/** The version in a package.json (a CLI's `--version`). */
+export function packageVersion(packageJson: URL): string {
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 
 /**
@@ -61,7 +67,7 @@ async function runWithYargs(spec: CliSpec, argv: string[]): Promise<void> {
         .strict()
         .demandCommand(1, 'name a command')
         .recommendCommands()
-        .version(spec.version)
+        .version(packageVersion(spec.packageJson))
         .help()
         .alias('h', 'help')
         .wrap(null),
