@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeTree } from '@ocikit/oci-image';
+// The subpath, not the package index: the detached monitor loads this file unbundled.
+import { removeTree } from '@ocikit/oci-image/remove-tree';
 import { writeStateFile } from '../state-file.js';
 import { ContainerNotFoundError, PodError } from '../errors.js';
 import type { PortMapping } from '../options/parse.js';
