@@ -80,6 +80,27 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     expect(storageContainers()).toEqual([]);
   });
 
+  it('resolves exec -u NAME in the running container, also when runc mounted its rootfs itself', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/pod-tool/bin/oci-pod.js'), ...base, 'run', '--rm', '--name', 'execme', `oci:${layout}:latest`, 'sleep', '30'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      let running = false;
+      for (let i = 0; i < 200 && !running; i++) {
+        const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout || '[]') as Array<{ name: string; status: string }>;
+        running = ps.some((c) => c.name === 'execme' && c.status === 'running');
+        if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(running).toBe(true);
+      const result = await ociPod([...base, 'exec', '-u', 'nobody', 'execme', 'id', '-u']);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('65534\n');
+    } finally {
+      await ociPod([...base, 'stop', '-t', '0', 'execme']);
+      await exited;
+    }
+    expect(storageContainers()).toEqual([]);
+  });
+
   it('refuses an image whose top layer makes /dev a symlink out, leaving the host untouched', async () => {
     const victim = join(dir, 'host-victim');
     const evil = join(dir, 'evil-layer');

@@ -40,7 +40,8 @@ export async function execInContainer(context: PodContext, record: ContainerReco
   proc.env = mergeEnv(proc.env ?? [], options.env ?? []);
   proc.terminal = options.tty ?? false;
   if (options.workdir) proc.cwd = options.workdir;
-  if (options.user) proc.user = await resolveUser(options.user, record.rootfs);
+  // The running container's own root: when runc mounted it (a plain run --rm), record.rootfs is an empty mount point.
+  if (options.user) proc.user = await resolveUser(options.user, state.pid ? `/proc/${state.pid}/root` : record.rootfs);
   delete proc.consoleSize;
   const processFile = join(context.paths.dir(record.id), `exec-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   await writeStateFile(processFile, Buffer.from(JSON.stringify(proc)));
