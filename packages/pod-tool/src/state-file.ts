@@ -1,5 +1,4 @@
-import { rm, writeFile, rename } from 'node:fs/promises';
-import { tempPathBeside } from '@ocikit/oci-image/atomic-file';
+import { writeFileAtomic } from '@ocikit/oci-image/atomic-file';
 
 /**
  * Write a state file (container record, bundle config, exit code) by
@@ -7,13 +6,6 @@ import { tempPathBeside } from '@ocikit/oci-image/atomic-file';
  * as volatile as the containers it describes (podman keeps it on tmpfs), and
  * an fsync costs more than the rest of a small write.
  */
-export async function writeStateFile(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temp = tempPathBeside(path);
-  try {
-    await writeFile(temp, bytes, { mode: 0o644 });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+export function writeStateFile(path: string, bytes: Uint8Array | string): Promise<void> {
+  return writeFileAtomic(path, bytes, 0o644, { durable: false });
 }

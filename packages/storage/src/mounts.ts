@@ -112,11 +112,24 @@ export async function unmountContainer(store: Store, idOrName: string, options: 
   return withLock(store.paths.locks, mountLockName(c.id), () => unmountLocked(store, c, options.force ?? false));
 }
 
-async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): Promise<{ id: string; count: number }> {
+interface MountState {
+  record: Awaited<ReturnType<typeof readMountRecord>>;
+  /** The overlay is mounted now (a vfs container never is). */
+  mounted: boolean;
+}
+
+async function mountState(store: Store, c: ContainerRecord): Promise<MountState> {
   const record = await readMountRecord(store, c.id);
+  return { record, mounted: c.driver === 'overlay' && (await isMounted(mountPointOf(store, c))) };
+}
+
+/** Under the mount lock; `state` when the caller has read it already. */
+async function unmountLocked(store: Store, c: ContainerRecord, force: boolean, state?: MountState): Promise<{ id: string; count: number }> {
+  const record = state ? state.record : await readMountRecord(store, c.id);
   const mountPoint = mountPointOf(store, c);
   const count = force ? 0 : Math.max(0, (record?.count ?? 0) - 1);
-  if (count === 0 && c.driver === 'overlay' && (await isMounted(mountPoint))) await unmount(mountPoint);
+  // The mount table is read only when the count reaches zero.
+  if (count === 0 && (state ? state.mounted : c.driver === 'overlay' && (await isMounted(mountPoint)))) await unmount(mountPoint);
   await writeMountRecord(store, c.id, count ? { count, mountPoint } : undefined);
   return { id: c.id, count };
 }
@@ -124,12 +137,8 @@ async function unmountLocked(store: Store, c: ContainerRecord, force: boolean): 
 /** Refuse while mounted (unless forced, then unmount); used by rm. */
 export async function releaseMounts(store: Store, c: ContainerRecord, force: boolean): Promise<void> {
   await withLock(store.paths.locks, mountLockName(c.id), async () => {
-    const record = await readMountRecord(store, c.id);
-    const mountPoint = mountPointOf(store, c);
-    const mounted = c.driver === 'overlay' ? await isMounted(mountPoint) : false;
-    if (!force && record && record.count > 0 && (mounted || c.driver === 'vfs')) throw new ContainerMountedError(c.id, record.count);
-    // What unmountLocked(force) would do, with the record and mount table already read.
-    if (mounted) await unmount(mountPoint);
-    await writeMountRecord(store, c.id, undefined);
+    const state = await mountState(store, c);
+    if (!force && state.record && state.record.count > 0 && (state.mounted || c.driver === 'vfs')) throw new ContainerMountedError(c.id, state.record.count);
+    await unmountLocked(store, c, true, state);
   });
 }

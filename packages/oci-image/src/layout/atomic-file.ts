@@ -24,14 +24,17 @@ export async function syncDir(dir: string): Promise<void> {
 /**
  * Write bytes to a temporary file beside `path`, fsync, then rename over it
  * and fsync the folder. `syncFolder: false` leaves that last step to a caller
- * who renames several files in one folder and syncs it once.
+ * who renames several files in one folder and syncs it once; `durable: false`
+ * skips both fsyncs, for runtime state that means nothing after a reboot
+ * (readers still see the file whole or not at all, and a kill loses nothing
+ * the kernel holds).
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string, mode = 0o644, { syncFolder = true } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string, mode = 0o644, { syncFolder = true, durable = true } = {}): Promise<void> {
   const temp = tempPathBeside(path);
   const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});
     await rm(temp, { force: true });
@@ -44,7 +47,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
     await rm(temp, { force: true });
     throw error;
   }
-  if (syncFolder) await syncDir(dirname(path));
+  if (durable && syncFolder) await syncDir(dirname(path));
 }
 
 /**

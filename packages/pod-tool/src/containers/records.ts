@@ -166,7 +166,7 @@ export async function removeRecord(paths: ContainerPaths, record: ContainerRecor
   if (target === record.id) await unlink(paths.name(record.name)).catch(() => undefined);
 }
 
-/** ISO times sort as plain strings (localeCompare would load ICU's collation first, milliseconds of start-up). */
-function byCreated(a: { created: string }, b: { created: string }): number {
+/** Oldest first. ISO times sort as plain strings (localeCompare would load ICU's collation first, milliseconds of start-up). */
+export function byCreated(a: { created: string }, b: { created: string }): number {
   return a.created < b.created ? -1 : a.created > b.created ? 1 : 0;
 }

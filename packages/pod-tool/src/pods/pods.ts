@@ -5,7 +5,7 @@ import type { PodContext } from '../context.js';
 import { PodError } from '../errors.js';
 import { createContainer } from '../containers/create.js';
 import { containerState, removeContainer, startDetached, stopContainer } from '../containers/lifecycle.js';
-import { findRecord, listRecords, newContainerId, readPid, validateName, type ContainerRecord } from '../containers/records.js';
+import { byCreated, findRecord, listRecords, newContainerId, readPid, validateName, type ContainerRecord } from '../containers/records.js';
 import type { PortMapping } from '../options/parse.js';
 import { findExecutable } from '../runtime/runtime.js';
 
@@ -133,9 +133,4 @@ export async function removePod(context: PodContext, pod: PodRecord, force = fal
   for (const c of members.filter((m) => m.infra)) await removeContainer(context, c, { force: true });
   await rm(join(context.paths.pods, pod.id), { recursive: true, force: true });
   await rm(podFile(context, pod.id), { force: true });
-}
-
-/** ISO times sort as plain strings (localeCompare would load ICU's collation first, milliseconds of start-up). */
-function byCreated(a: { created: string }, b: { created: string }): number {
-  return a.created < b.created ? -1 : a.created > b.created ? 1 : 0;
 }
