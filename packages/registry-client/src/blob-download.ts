@@ -10,7 +10,7 @@ export interface DownloadOptions {
   logger?: Logger | undefined;
 }
 
-/** Smaller blobs (configs, small layers) stay on pooled keep-alive sockets: a connection of their own would cost a round trip each. */
+/** Smaller blobs (configs, small layers) stay on node:http, whose agent also serves the manifests and pings. */
 const BULK_MIN_SIZE = 1024 * 1024;
 
 /** Socket reads come in 64 KiB; a 1 MiB buffer lets a slow disk lag without pausing the socket each chunk. */

@@ -215,7 +215,7 @@ function exchange(connection: BulkConnection, request: HttpRequest, requestHead:
     };
 
     const onRead = (n: number, buffer: Uint8Array): boolean => {
-      if (ended || n <= 0) return true;
+      if (ended) return true;
       if (headBuffer) {
         // The first read of an exchange may land in the connection's idle buffer (it was asked for
         // before this exchange held the connection): those bytes are copied where the head goes.

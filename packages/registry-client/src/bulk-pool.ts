@@ -28,7 +28,6 @@ export class BulkConnection {
   /** It served an exchange before: the server may have closed it while idle. */
   reused = false;
   readonly socket: Socket;
-  private gone = false;
 
   constructor(open: BulkConnect, host: string, port: number, private readonly onGone: (connection: BulkConnection) => void) {
     this.socket = open(host, port, {
@@ -42,22 +41,17 @@ export class BulkConnection {
     this.socket.setNoDelay(true);
     this.socket.on('error', (error) => (this.user ? this.user.onError(error) : this.drop()));
     this.socket.on('end', () => (this.user ? this.user.onEof() : this.drop()));
-    this.socket.on('close', () => {
-      this.gone = true;
-      if (this.user) this.user.onEof();
-      else this.drop();
-    });
+    this.socket.on('close', () => (this.user ? this.user.onEof() : this.drop()));
     this.socket.on('timeout', () => {
       if (!this.user) this.drop();
     });
   }
 
   get usable(): boolean {
-    return !this.gone && !this.socket.destroyed && this.socket.writable;
+    return !this.socket.destroyed && this.socket.writable;
   }
 
   private drop(): void {
-    this.gone = true;
     this.socket.destroy();
     this.onGone(this);
   }

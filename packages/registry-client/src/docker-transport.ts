@@ -197,7 +197,7 @@ export function dockerTransport(options: DockerTransportOptions = {}): DockerTra
       if (value.tag === undefined && value.digest === undefined) throw new InvalidReferenceError(transport.format(value), 'name a tag to push to');
       const registry = await client(value.registry);
       // A push's first request waits for the ping (scheme, auth challenge): it starts now, while the
-      // source is read. A failure surfaces again on the first real request, which shares this ping.
+      // source is read. The first real request shares it, or pings again if this one failed.
       registry.baseUrl(operation?.signal).catch(() => {});
       return new DockerImageDestination(registry, value, transport.format(value), options);
     },

@@ -1,7 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { bulkGet } from './bulk-get.js';
-import { BulkPool, type BulkConnect } from './bulk-pool.js';
+import type { BulkConnect, BulkPool } from './bulk-pool.js';
 import { secureAgentOptions, type HttpFetch, type HttpRequest, type HttpResponse, type NodeFetchOptions } from './http.js';
 
 type Send = (url: URL, options: RequestOptions) => ClientRequest;
@@ -27,8 +26,8 @@ function responseOf(res: IncomingMessage, url: string): HttpResponse {
 /**
  * HttpFetch on node:http and node:https directly, the default HTTP layer:
  * the response body is the socket's own IncomingMessage (no extra stream
- * stage per chunk), keep-alive agents per protocol, https and tls loaded only
- * when an https URL is first used, redirects returned to the caller, no
+ * stage per chunk), keep-alive agents per protocol, node:http, node:https and
+ * the bulk path loaded only when first used (a local-only copy loads none), redirects returned to the caller, no
  * decompression (registries send blobs as stored; we digest what we get).
  * Errors are Node's own system and TLS errors (ECONNRESET, ECONNREFUSED,
  * DEPTH_ZERO_SELF_SIGNED_CERT...), which networkError() classifies; a socket
@@ -36,12 +35,13 @@ function responseOf(res: IncomingMessage, url: string): HttpResponse {
  */
 export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close(): void } {
   const maxSockets = options.maxSockets ?? 16;
-  let plain: HttpAgent | undefined;
+  let plain: Promise<{ send: Send; agent: HttpAgent }> | undefined;
   let secure: Promise<{ send: Send; agent: HttpsAgent; bulk: BulkPool }> | undefined;
   let plainBulk: BulkPool | undefined;
+  const loadBulk = () => Promise.all([import('./bulk-get.js'), import('./bulk-pool.js')]);
 
   const loadSecure = () => {
-    secure ??= Promise.all([import('node:https'), import('node:tls'), import('node:net')]).then(([https, tls, net]) => {
+    secure ??= Promise.all([import('node:https'), import('node:tls'), import('node:net'), loadBulk()]).then(([https, tls, net, [, { BulkPool }]]) => {
       const tlsOptions = secureAgentOptions(tls, options);
       // Resuming the last TLS session to a host spares a new bulk connection the full handshake.
       const sessions = new Map<string, Buffer>();
@@ -72,13 +72,17 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
   const transportFor = async (url: URL): Promise<{ send: Send; agent: HttpAgent | HttpsAgent }> => {
     if (url.protocol === 'https:') return loadSecure();
     if (url.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${url.protocol}`);
-    plain ??= new HttpAgent({ keepAlive: true, maxSockets, highWaterMark: SOCKET_HIGH_WATER_MARK } as ConstructorParameters<typeof HttpAgent>[0]);
-    return { send: httpRequest, agent: plain };
+    plain ??= import('node:http').then((http) => ({
+      send: http.request,
+      agent: new http.Agent({ keepAlive: true, maxSockets, highWaterMark: SOCKET_HIGH_WATER_MARK } as ConstructorParameters<typeof http.Agent>[0]),
+    }));
+    return plain;
   };
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     const url = new URL(request.url);
     if (request.bulk && request.method === 'GET' && request.body === undefined) {
+      const [{ bulkGet }, { BulkPool }] = await loadBulk();
       if (url.protocol === 'http:') return bulkGet(request, USER_AGENT, (plainBulk ??= new BulkPool()));
       if (url.protocol === 'https:') return bulkGet(request, USER_AGENT, (await loadSecure()).bulk);
     }
@@ -102,7 +106,7 @@ export function nodeHttp(options: NodeFetchOptions = {}): HttpFetch & { close():
 
   return Object.assign(send, {
     close() {
-      plain?.destroy();
+      void plain?.then(({ agent }) => agent.destroy());
       plainBulk?.close();
       void secure?.then(
         ({ agent, bulk }) => {

@@ -97,9 +97,9 @@ export async function withBothSides<T>(provider: TransportsProvider, argv: Argv,
 }
 
 /**
- * Add help examples when the parser is yargs. The CLI fast path reads command
- * definitions with a recorder that sends any call it does not know (such as
- * `example`) to yargs, which costs ~60 ms of start-up; examples only matter for help.
+ * Add help examples when the parser has them (yargs, and the CLI fast path's
+ * recorder, which takes them as no-ops); a parser without `example` is left
+ * alone: examples only matter for help.
  */
 export function withExamples<T>(parser: Yargs<T>, examples: ReadonlyArray<readonly [string, string]>): Yargs<T> {
   if (!('example' in parser)) return parser;
