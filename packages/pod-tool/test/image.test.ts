@@ -37,6 +37,15 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
 
   const storageContainers = () => readdirSync(join(store, 'containers')).filter((n) => !n.startsWith('.'));
   const storeMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(store));
+  /** Whether `oci-pod ps` shows the container running within 10 s. */
+  const runningSoon = async (name: string): Promise<boolean> => {
+    for (let i = 0; i < 200; i++) {
+      const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout || '[]') as Array<{ name: string; status: string }>;
+      if (ps.some((c) => c.name === name && c.status === 'running')) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  };
 
   it('runs an image of another transport with its Entrypoint, Cmd, Env, WorkingDir and User', async () => {
     const result = await ociPod([...base, 'run', '--rm', `oci:${layout}:app`]);
@@ -84,13 +93,7 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/pod-tool/bin/oci-pod.js'), ...base, 'run', '--rm', '--name', 'execme', `oci:${layout}:latest`, 'sleep', '30'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      let running = false;
-      for (let i = 0; i < 200 && !running; i++) {
-        const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout || '[]') as Array<{ name: string; status: string }>;
-        running = ps.some((c) => c.name === 'execme' && c.status === 'running');
-        if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(running).toBe(true);
+      expect(await runningSoon('execme')).toBe(true);
       const result = await ociPod([...base, 'exec', '-u', 'nobody', 'execme', 'id', '-u']);
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe('65534\n');
@@ -119,13 +122,7 @@ describe.each(RUNTIMES)('running images with %s', (runtime) => {
   it('leaves an --rm container whose oci-pod was killed removable: rm -f takes its volatile mount, storage and record', async () => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/pod-tool/bin/oci-pod.js'), ...base, 'run', '--rm', '--name', 'crashy', `oci:${layout}:app`, 'sleep 30'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    let running = false;
-    for (let i = 0; i < 200 && !running; i++) {
-      const ps = JSON.parse((await ociPod([...base, 'ps', '--format', 'json'])).stdout || '[]') as Array<{ name: string; status: string }>;
-      running = ps.some((c) => c.name === 'crashy' && c.status === 'running');
-      if (!running) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(running).toBe(true);
+    expect(await runningSoon('crashy')).toBe(true);
     child.kill('SIGKILL'); // the crash: nobody is left to clean up after the container
     await exited;
     expect(storageContainers()).toHaveLength(1);
